@@ -1,0 +1,283 @@
+"""The `egov` command line: warehouse management, reference data and the demo job."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from egov.errors import EgovError
+from egov.runtime_env import configure_runtime
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Irkutsk oblast e-government indicator warehouse (МСЗУ via ЕПГУ, ЕКЦ, milestones).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+warehouse_app = typer.Typer(
+    help="Create, migrate and locate the PostgreSQL warehouse.", no_args_is_help=True
+)
+reference_app = typer.Typer(help="Check and load the reference data files.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(reference_app, name="reference")
+
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+
+def _one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn any failure into one clear line on stderr and exit 1 (a traceback only with --debug)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            message = str(exc) if isinstance(exc, EgovError) else f"{type(exc).__name__}: {exc}"
+            first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+            hint = "" if isinstance(exc, EgovError) else " (run with --debug for details)"
+            err.print(f"[bold red]error:[/] {first_line}{hint}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, Callable[[], R]], R]]:
+    """Run named steps under a spinner with elapsed time; yields `step(label, fn)`."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+
+        def step(label: str, fn: Callable[[], Any]) -> Any:
+            task_id = progress.add_task(label, total=1)
+            try:
+                result = fn()
+            except BaseException:
+                progress.update(task_id, description=f"[red]{label} — failed")
+                progress.stop_task(task_id)
+                raise
+            progress.update(task_id, completed=1, description=f"{label} [green]✓")
+            return result
+
+        yield step
+
+
+@app.callback()
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and Prefect's console logs.")
+    ] = False,
+) -> None:
+    """Irkutsk oblast e-government indicator warehouse."""
+    _state["debug"] = debug
+    configure_runtime(debug=debug)
+
+
+# --- warehouse ---------------------------------------------------------------------------
+
+
+def _upgrade() -> str:
+    from egov.warehouse.connection import create_warehouse_engine
+    from egov.warehouse.migrations import upgrade_warehouse
+
+    engine = create_warehouse_engine()
+    try:
+        result = upgrade_warehouse(engine)
+    finally:
+        engine.dispose()
+    if result.changed:
+        return f"warehouse upgraded from revision {result.before or 'none'} to {result.after}"
+    return f"warehouse already at revision {result.after}: nothing to do"
+
+
+@warehouse_app.command("upgrade")
+@_one_line_errors
+def warehouse_upgrade() -> None:
+    """Apply the schema migrations (starts the embedded server when no URL is configured)."""
+    with _progress() as step:
+        message = step("Migrating the warehouse schema", _upgrade)
+    out.print(message)
+
+
+@warehouse_app.command("url")
+@_one_line_errors
+def warehouse_url(
+    show_password: Annotated[
+        bool, typer.Option("--show-password", help="Print the password instead of ***.")
+    ] = False,
+) -> None:
+    """Print the warehouse URL for psql or a BI tool (password masked unless asked)."""
+    from egov.warehouse.connection import libpq_url, mask_password, resolve_warehouse_url
+
+    url = libpq_url(resolve_warehouse_url())
+    print(url if show_password else mask_password(url))
+
+
+@warehouse_app.command("stop")
+@_one_line_errors
+def warehouse_stop() -> None:
+    """Stop the embedded PostgreSQL server (a configured server is left alone)."""
+    from egov.settings import get_settings
+    from egov.warehouse.connection import is_embedded
+    from egov.warehouse.embedded import stop_embedded_server
+
+    settings = get_settings()
+    if not is_embedded(settings):
+        raise EgovError("EGOV_WAREHOUSE_URL points at an external server: nothing to stop")
+    stopped = stop_embedded_server(settings.embedded_pgdata_dir)
+    out.print("embedded warehouse stopped" if stopped else "embedded warehouse was not running")
+
+
+# --- reference ---------------------------------------------------------------------------
+
+
+def _reference_dir(option: Path | None) -> Path:
+    from egov.settings import get_settings
+
+    return option or get_settings().reference_dir
+
+
+ReferenceDirOption = Annotated[
+    Path | None,
+    typer.Option("--dir", help="Reference folder (default: EGOV_REFERENCE_DIR or ./reference)."),
+]
+
+
+@reference_app.command("check")
+@_one_line_errors
+def reference_check(reference_dir: ReferenceDirOption = None) -> None:
+    """Validate the reference files without touching the warehouse."""
+    from egov.reference.bundle import read_reference_bundle
+
+    bundle = read_reference_bundle(_reference_dir(reference_dir))
+    out.print(
+        f"reference files are valid: {len(bundle.municipalities.rows)} municipality rows, "
+        f"{len(bundle.services.rows)} services, {len(bundle.channels.rows)} channels, "
+        f"{len(bundle.plans)} plan-schedule version(s)"
+    )
+
+
+def _run_reference_flow(folder: Path) -> list[dict[str, Any]]:
+    from flows.reference import load_reference_data
+
+    return load_reference_data(reference_dir=str(folder))
+
+
+def _print_load_results(results: list[dict[str, Any]]) -> None:
+    table = Table(title="Reference data load")
+    for column in ("dataset", "version", "status"):
+        table.add_column(column, no_wrap=True)
+    for column in ("rows in", "inserted", "updated", "deleted"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(
+            r["dataset"],
+            r["version"],
+            r["status"],
+            str(r["rows_in"]),
+            str(r["rows_inserted"]),
+            str(r["rows_updated"]),
+            str(r["rows_deleted"]),
+        )
+    out.print(table)
+
+
+@reference_app.command("load")
+@_one_line_errors
+def reference_load(reference_dir: ReferenceDirOption = None) -> None:
+    """Validate and load the reference data through the `load-reference-data` Prefect flow."""
+    folder = _reference_dir(reference_dir)
+    with _progress() as step:
+        results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))
+    _print_load_results(results)
+
+
+# --- demo --------------------------------------------------------------------------------
+
+
+def _reference_summary() -> dict[str, Any]:
+    from egov.warehouse.connection import create_warehouse_engine
+    from egov.warehouse.sql import run_sql
+
+    engine = create_warehouse_engine()
+    try:
+        with engine.connect() as conn:
+            return dict(run_sql(conn, "reference/select_reference_summary").mappings().one())
+    finally:
+        engine.dispose()
+
+
+@app.command("demo")
+@_one_line_errors
+def demo() -> None:
+    """The main job on the current warehouse: migrate, load the reference data, print a summary."""
+    from egov.warehouse.connection import libpq_url, mask_password, resolve_warehouse_url
+
+    started = time.monotonic()
+    folder = _reference_dir(None)
+    with _progress() as step:
+        url = step("Starting the warehouse", resolve_warehouse_url)
+        upgrade_message = step("Migrating the warehouse schema", _upgrade)
+        results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))
+        summary = step("Reading the warehouse summary", _reference_summary)
+    out.print(upgrade_message)
+    _print_load_results(results)
+
+    table = Table(title="Warehouse reference data", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("municipalities valid today", str(summary["municipalities_current"]))
+    table.add_row("  of which OKTMO unverified", str(summary["municipalities_unverified"]))
+    table.add_row("  of which population estimated", str(summary["population_estimated"]))
+    table.add_row("population used for rates", f"{summary['population_for_rates']:,}")
+    table.add_row(
+        "МСЗУ services (municipal / regional)",
+        f"{summary['services_municipal']} / {summary['services_regional']}",
+    )
+    table.add_row("  of which codes illustrative", str(summary["services_illustrative"]))
+    table.add_row(
+        "channels (online without visit)", f"{summary['channels']} ({summary['channels_online']})"
+    )
+    table.add_row(
+        "plan-schedule versions / milestones",
+        f"{summary['plan_versions']} / {summary['plan_milestones']}",
+    )
+    table.add_row(
+        "latest plan version (effective from)",
+        f"{summary['latest_plan_version']} ({summary['latest_plan_effective_from']})",
+    )
+    out.print(table)
+    out.print(f"warehouse: {mask_password(libpq_url(url))}", soft_wrap=True, highlight=False)
+    out.print('connect with: psql "$(egov warehouse url)"', highlight=False)
+    out.print(f"done in {time.monotonic() - started:.1f} s")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Reference data: reading and validating the files in reference/, and loading them."""

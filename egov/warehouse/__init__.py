@@ -1,0 +1,1 @@
+"""Warehouse access: embedded or configured PostgreSQL, the SQL-file helper, migrations."""

@@ -1,0 +1,1 @@
+"""Prefect flows: wiring of typed parameters and task calls only."""

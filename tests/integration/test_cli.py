@@ -1,0 +1,103 @@
+"""The `egov` command as a user runs it: real processes, embedded warehouse, ephemeral Prefect."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+pytestmark = pytest.mark.integration
+
+EGOV = [sys.executable, "-m", "egov.cli"]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EGOV_", "PREFECT_"))}
+    env.update(extra)
+    return env
+
+
+def _egov(*args: str, env: dict[str, str], timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*EGOV, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture
+def fresh_machine_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """No warehouse URL, an empty data folder and Prefect home: what a new machine has."""
+    env = _clean_env(
+        EGOV_DATA_DIR=str(tmp_path / "data"), PREFECT_HOME=str(tmp_path / "prefect-home")
+    )
+    yield env
+    _egov("warehouse", "stop", env=env)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["demo"],
+        ["warehouse"],
+        ["warehouse", "upgrade"],
+        ["warehouse", "url"],
+        ["warehouse", "stop"],
+        ["reference"],
+        ["reference", "check"],
+        ["reference", "load"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = _egov(*command, "--help", env=_clean_env())
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+
+
+def test_demo_on_a_fresh_machine_builds_a_warehouse_that_psql_can_reach(
+    fresh_machine_env: dict[str, str],
+) -> None:
+    demo = _egov("demo", env=fresh_machine_env)
+    output = demo.stdout + demo.stderr
+    assert demo.returncode == 0, output
+    assert "Traceback" not in output
+    assert "ERROR" not in output
+    assert "2,370,102" in demo.stdout  # population used for rates covers the oblast total
+
+    url = _egov("warehouse", "url", env=fresh_machine_env)
+    assert url.returncode == 0, url.stderr
+    with psycopg2.connect(url.stdout.strip()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM core.dim_municipality")
+        assert cur.fetchone() == (42,)
+
+    again = _egov("warehouse", "upgrade", env=fresh_machine_env)
+    assert again.returncode == 0
+    assert "nothing to do" in again.stdout
+
+
+def test_a_broken_reference_file_is_one_error_line_and_a_failing_exit_code(
+    fresh_machine_env: dict[str, str], reference_copy: Path
+) -> None:
+    services = reference_copy / "services.csv"
+    services.write_text(
+        services.read_text(encoding="utf-8").replace("3800000000100000002", "3800000000100000001"),
+        encoding="utf-8",
+    )
+    result = _egov("reference", "check", "--dir", str(reference_copy), env=fresh_machine_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: reference/services.csv, row 3, column 'service_code': duplicate service code "
+        "3800000000100000001 (also in row 2)"
+    ]
+
+
+def test_debug_shows_the_traceback(reference_copy: Path) -> None:
+    (reference_copy / "channels.csv").unlink()
+    result = _egov("--debug", "reference", "check", "--dir", str(reference_copy), env=_clean_env())
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
