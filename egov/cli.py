@@ -11,6 +11,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -53,7 +54,9 @@ def _one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
             message = str(exc) if isinstance(exc, EgovError) else f"{type(exc).__name__}: {exc}"
             first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
             hint = "" if isinstance(exc, EgovError) else " (run with --debug for details)"
-            err.print(f"[bold red]error:[/] {first_line}{hint}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[bold red]error:[/] {escape(first_line)}{hint}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
 
     return wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -22,8 +23,6 @@ def resolve_warehouse_url(settings: Settings | None = None) -> str:
 
 @lru_cache(maxsize=4)
 def _embedded_url(pgdata: str) -> str:
-    from pathlib import Path
-
     return start_embedded_server(Path(pgdata))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,22 +49,62 @@ def test_loading_twice_leaves_every_table_identical(
     assert after_first["core.plan_milestone"][0] == 2
 
 
+def _drop_column(path: Path, column: str) -> None:
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    kept = [c for c in rows[0] if c != column]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=kept, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("break_file", "message"),
+    [
+        (
+            lambda ref: _drop_column(ref / "municipalities.csv", "admin_center"),
+            "reference/municipalities.csv, row 1, column 'admin_center': "
+            "required column is missing",
+        ),
+        (
+            lambda ref: _replace(ref / "municipalities.csv", "25703000,", "25701000,"),
+            "reference/municipalities.csv, row 3, column 'oktmo': duplicate OKTMO 25701000",
+        ),
+        (
+            lambda ref: _replace(
+                ref / "plan_schedules" / "2023.1.yaml", "date: 2024-12-31", "date: 2024-12-32"
+            ),
+            "reference/plan_schedules/2023.1.yaml, row 23, "
+            "column 'indicators.epgu_share.milestones[1].date'",
+        ),
+        (
+            lambda ref: _replace(ref / "services.csv", "municipal,", "municipal,,"),
+            "reference/services.csv, row 2: has 8 fields, the header has 7",
+        ),
+    ],
+    ids=["missing-column", "duplicate-oktmo", "bad-plan-date", "extra-field"],
+)
 def test_a_broken_file_fails_naming_it_and_leaves_the_previous_data_intact(
-    migrated_warehouse: str, reference_copy: Path
+    migrated_warehouse: str,
+    reference_copy: Path,
+    break_file: Callable[[Path], None],
+    message: str,
 ) -> None:
     load_reference_data(reference_dir=str(reference_copy))
     before = table_checksums(migrated_warehouse)
-    services = reference_copy / "services.csv"
-    services.write_text(
-        services.read_text(encoding="utf-8").replace("municipal,", "municipal,,", 1)
-    )
-    (reference_copy / "channels.csv").write_text(
-        "channel,name_ru,counts_as_online_without_visit,source,note\nepgu,ЕПГУ,yes,epgu,\n",
-        encoding="utf-8",
-    )
+    # A valid change elsewhere must not land either: the load is all or nothing.
+    _replace(reference_copy / "channels.csv", "МФЦ «Мои документы»", "МФЦ")
+    break_file(reference_copy)
 
-    with pytest.raises(ReferenceFileError, match=r"reference/services\.csv, row 2: has 8 fields"):
+    with pytest.raises(ReferenceFileError) as caught:
         load_reference_data(reference_dir=str(reference_copy))
+    assert str(caught.value).startswith(message)
     assert table_checksums(migrated_warehouse) == before
 
 
