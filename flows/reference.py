@@ -6,7 +6,6 @@ from typing import Any
 
 from prefect import flow
 
-from egov.settings import get_settings
 from tasks.reference import publish_reference_summary, read_reference_files, write_reference_data
 from tasks.warehouse import check_warehouse_schema
 
@@ -15,7 +14,7 @@ from tasks.warehouse import check_warehouse_schema
 def load_reference_data(reference_dir: str | None = None) -> list[dict[str, Any]]:
     """Validate the reference folder, load it atomically and publish a summary artifact."""
     check_warehouse_schema()
-    bundle = read_reference_files(reference_dir or str(get_settings().reference_dir))
+    bundle = read_reference_files(reference_dir)
     results = write_reference_data(bundle)
     publish_reference_summary(results)
     return results

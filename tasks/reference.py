@@ -12,14 +12,17 @@ from prefect.artifacts import create_markdown_artifact
 from egov.reference.bundle import ReferenceBundle, read_reference_bundle
 from egov.reference.load import write_reference_bundle
 from egov.reference.summary import reference_load_markdown
+from egov.settings import get_settings
 from egov.warehouse.connection import create_warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
 
 @task
-def read_reference_files(reference_dir: str) -> ReferenceBundle:
-    """Read and validate every reference file; a bad file fails here, before any write."""
-    return read_reference_bundle(Path(reference_dir))
+def read_reference_files(reference_dir: str | None) -> ReferenceBundle:
+    """Read and validate every reference file (default: EGOV_REFERENCE_DIR); fails before writes."""
+    return read_reference_bundle(
+        Path(reference_dir) if reference_dir else get_settings().reference_dir
+    )
 
 
 @task(
