@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from egov.cli_sources import sources_app
+from egov.cli_support import one_line_errors, out, progress_steps, state
 from egov.errors import EgovError
 from egov.runtime_env import configure_runtime
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="Irkutsk oblast e-government indicator warehouse (МСЗУ via ЕПГУ, ЕКЦ, milestones).",
@@ -33,58 +26,7 @@ warehouse_app = typer.Typer(
 reference_app = typer.Typer(help="Check and load the reference data files.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(reference_app, name="reference")
-
-out = Console()
-err = Console(stderr=True)
-_state = {"debug": False}
-
-
-def _one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn any failure into one clear line on stderr and exit 1 (a traceback only with --debug)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except Exception as exc:
-            if _state["debug"]:
-                raise
-            message = str(exc) if isinstance(exc, EgovError) else f"{type(exc).__name__}: {exc}"
-            first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
-            hint = "" if isinstance(exc, EgovError) else " (run with --debug for details)"
-            err.print(
-                f"[bold red]error:[/] {escape(first_line)}{hint}", highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, Callable[[], R]], R]]:
-    """Run named steps under a spinner with elapsed time; yields `step(label, fn)`."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-
-        def step(label: str, fn: Callable[[], Any]) -> Any:
-            task_id = progress.add_task(label, total=1)
-            try:
-                result = fn()
-            except BaseException:
-                progress.update(task_id, description=f"[red]{label} — failed")
-                progress.stop_task(task_id)
-                raise
-            progress.update(task_id, completed=1, description=f"{label} [green]✓")
-            return result
-
-        yield step
+app.add_typer(sources_app, name="sources")
 
 
 @app.callback()
@@ -94,7 +36,7 @@ def main(
     ] = False,
 ) -> None:
     """Irkutsk oblast e-government indicator warehouse."""
-    _state["debug"] = debug
+    state["debug"] = debug
     configure_runtime(debug=debug)
 
 
@@ -116,16 +58,16 @@ def _upgrade() -> str:
 
 
 @warehouse_app.command("upgrade")
-@_one_line_errors
+@one_line_errors
 def warehouse_upgrade() -> None:
     """Apply the schema migrations (starts the embedded server when no URL is configured)."""
-    with _progress() as step:
+    with progress_steps() as step:
         message = step("Migrating the warehouse schema", _upgrade)
     out.print(message)
 
 
 @warehouse_app.command("url")
-@_one_line_errors
+@one_line_errors
 def warehouse_url(
     show_password: Annotated[
         bool, typer.Option("--show-password", help="Print the password instead of ***.")
@@ -139,7 +81,7 @@ def warehouse_url(
 
 
 @warehouse_app.command("stop")
-@_one_line_errors
+@one_line_errors
 def warehouse_stop() -> None:
     """Stop the embedded PostgreSQL server (a configured server is left alone)."""
     from egov.settings import get_settings
@@ -169,7 +111,7 @@ ReferenceDirOption = Annotated[
 
 
 @reference_app.command("check")
-@_one_line_errors
+@one_line_errors
 def reference_check(reference_dir: ReferenceDirOption = None) -> None:
     """Validate the reference files without touching the warehouse."""
     from egov.reference.bundle import read_reference_bundle
@@ -208,11 +150,11 @@ def _print_load_results(results: list[dict[str, Any]]) -> None:
 
 
 @reference_app.command("load")
-@_one_line_errors
+@one_line_errors
 def reference_load(reference_dir: ReferenceDirOption = None) -> None:
     """Validate and load the reference data through the `load-reference-data` Prefect flow."""
     folder = _reference_dir(reference_dir)
-    with _progress() as step:
+    with progress_steps() as step:
         results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))
     _print_load_results(results)
 
@@ -233,14 +175,14 @@ def _reference_summary() -> dict[str, Any]:
 
 
 @app.command("demo")
-@_one_line_errors
+@one_line_errors
 def demo() -> None:
     """The main job on the current warehouse: migrate, load the reference data, print a summary."""
     from egov.warehouse.connection import libpq_url, mask_password, resolve_warehouse_url
 
     started = time.monotonic()
     folder = _reference_dir(None)
-    with _progress() as step:
+    with progress_steps() as step:
         url = step("Starting the warehouse", resolve_warehouse_url)
         upgrade_message = step("Migrating the warehouse schema", _upgrade)
         results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from egov.paths import REFERENCE_DIR
+
+# The simulator's listening ports and credentials; the defaults below point the connectors at it.
+DEFAULT_EPGU_PORT = 8731
+DEFAULT_EKC_PORT = 8732
+SIMULATOR_EPGU_TOKEN = "simulator-epgu-token"  # noqa: S105 - accepted only by the simulator
+SIMULATOR_EKC_USER = "ekc-export"
+SIMULATOR_EKC_PASSWORD = "simulator-ekc-password"  # noqa: S105 - accepted only by the simulator
 
 
 def _default_data_dir() -> Path:
@@ -35,6 +43,81 @@ class Settings(BaseSettings):
         default=REFERENCE_DIR,
         description="Folder with the reference data files (municipalities, services, plan).",
     )
+
+    world_dir: Path | None = Field(
+        default=None,
+        description="Simulated world folder (`egov sources generate`); unset = <data_dir>/world.",
+    )
+    mfc_inbox: Path | None = Field(
+        default=None, description="Inbox folder of the MFC daily CSV exports."
+    )
+    omsu_inbox: Path | None = Field(
+        default=None, description="Inbox folder of the municipal monthly XLSX reports."
+    )
+    raw_dir: Path | None = Field(
+        default=None, description="Content-addressed raw landing zone; unset = <data_dir>/raw."
+    )
+    epgu_url: str = Field(
+        default=f"http://127.0.0.1:{DEFAULT_EPGU_PORT}",
+        description="Base URL of the ЕПГУ statistics API.",
+    )
+    epgu_token: SecretStr = Field(
+        default=SecretStr(SIMULATOR_EPGU_TOKEN),
+        description="Bearer token of the ЕПГУ API (default: the simulator's).",
+    )
+    epgu_page_limit: int = Field(
+        default=5000, ge=1, le=5000, description="Items per ЕПГУ API page."
+    )
+    epgu_start_at: datetime = Field(
+        default=datetime(2023, 1, 1, tzinfo=timezone(timedelta(hours=8))),
+        description="Where the ЕПГУ high-water mark starts when nothing was fetched yet.",
+    )
+    ekc_start_day: date = Field(
+        default=date(2023, 8, 1),
+        description="First ЕКЦ day to request when nothing was fetched yet.",
+    )
+    ekc_url: str = Field(
+        default=f"http://127.0.0.1:{DEFAULT_EKC_PORT}",
+        description="Base URL of the ЕКЦ contact-centre platform.",
+    )
+    ekc_user: SecretStr = Field(
+        default=SecretStr(SIMULATOR_EKC_USER), description="ЕКЦ basic-auth user."
+    )
+    ekc_password: SecretStr = Field(
+        default=SecretStr(SIMULATOR_EKC_PASSWORD), description="ЕКЦ basic-auth password."
+    )
+    http_timeout_sec: float = Field(
+        default=30.0, gt=0, description="Connect/read timeout of one source HTTP request."
+    )
+    http_max_attempts: int = Field(
+        default=6, ge=1, description="Attempts per source HTTP request before the run fails."
+    )
+    http_backoff_base_sec: float = Field(
+        default=1.0, ge=0, description="First retry delay; doubles per attempt, with jitter."
+    )
+    http_backoff_cap_sec: float = Field(
+        default=60.0, ge=0, description="Longest single retry delay (Retry-After included)."
+    )
+
+    @property
+    def resolved_world_dir(self) -> Path:
+        """Folder of the simulated world."""
+        return self.world_dir or self.data_dir / "world"
+
+    @property
+    def resolved_mfc_inbox(self) -> Path:
+        """Folder the MFC connector scans."""
+        return self.mfc_inbox or self.resolved_world_dir / "inbox" / "mfc"
+
+    @property
+    def resolved_omsu_inbox(self) -> Path:
+        """Folder the OMSU connector scans."""
+        return self.omsu_inbox or self.resolved_world_dir / "inbox" / "omsu"
+
+    @property
+    def resolved_raw_dir(self) -> Path:
+        """Root of the content-addressed raw landing zone."""
+        return self.raw_dir or self.data_dir / "raw"
 
     @property
     def embedded_pgdata_dir(self) -> Path:

@@ -1,0 +1,1 @@
+"""Source simulator: a deterministic world of the four source systems, and servers for it."""

@@ -1,0 +1,312 @@
+"""ЕКЦ contact-centre call exports: which days to ask for, fetching one day, parsing its CSV.
+
+A day's export keeps growing for two days after the day (late records), so the last two days
+before today are fetched again on every run; a day fetched while it could still grow is fetched
+again once it cannot. Today itself is not fetched by default: it is certain to be incomplete, and
+it will be fetched tomorrow anyway.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import requests
+from pydantic import SecretStr
+
+from egov.sources.http import RetryPolicy, get_with_retries
+from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
+
+log = logging.getLogger("egov.sources")
+
+SOURCE = "ekc"
+EXPORT_PATH = "/export/calls"
+RECORD_ZONE = ZoneInfo("Asia/Irkutsk")
+"""Time zone of the parsed timestamps (the same as the other parsers' records)."""
+EKC_FIRST_DAY = date(2023, 8, 1)
+"""The platform has exports from this day on (sources.md, section 4)."""
+
+EKC_COLUMNS = (
+    "call_id",
+    "started_at",
+    "line",
+    "ivr_topic",
+    "caller_oktmo",
+    "answered",
+    "wait_sec",
+    "talk_sec",
+    "outcome",
+)
+EKC_LINES = (117, 122)
+EKC_TOPICS = (
+    "local_government",
+    "housing_utilities",
+    "healthcare",
+    "social_support",
+    "transport",
+    "education",
+    "military_contract",
+    "psychological_help",
+    "other",
+)
+EKC_OUTCOMES = ("answered_on_spot", "transferred_to_agency", "forwarded_to_omsu", "abandoned")
+
+
+def days_to_fetch(
+    last_fetched_day: date | None,
+    today: date,
+    *,
+    first_day: date = EKC_FIRST_DAY,
+    refetch_days: int = 2,
+    include_today: bool = False,
+) -> list[date]:
+    """Days to request, oldest first: every day after the last fetched one, plus re-fetches.
+
+    The `refetch_days` days before `today` may still grow, so they are always requested. The
+    `refetch_days` days up to `last_fetched_day` were fetched (by a run on the next day) while
+    they could still grow; when runs were skipped they are final now and are requested once
+    more. `today` (partial) is only included with `include_today`; later days never are.
+    """
+    if refetch_days < 0:
+        raise ValueError(f"refetch_days must not be negative, got {refetch_days}")
+    stop = today if include_today else today - timedelta(days=1)
+    start = today - timedelta(days=refetch_days)
+    if last_fetched_day is None:
+        start = first_day
+    else:
+        start = min(start, last_fetched_day + timedelta(days=1 - refetch_days))
+    start = max(start, first_day)
+    return [start + timedelta(days=i) for i in range((stop - start).days + 1)]
+
+
+@dataclass(frozen=True)
+class EkcDay:
+    """One day's export as delivered; `content` is None when the platform has none (404)."""
+
+    day: date
+    content: bytes | None
+    request_path: str
+    reason: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        """Whether the platform had an export for the day."""
+        return self.content is not None
+
+    @property
+    def name(self) -> str:
+        """How messages name this delivery: 'calls 2024-03-05'."""
+        return f"calls {self.day.isoformat()}"
+
+
+class EkcClient:
+    """Client of the contact-centre export endpoint (basic auth, retries on 503 and the like)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user: SecretStr,
+        password: SecretStr,
+        *,
+        timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ):
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"ekc base URL must be an http(s) URL, got {base_url!r}")
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._path = parts.path.rstrip("/") + EXPORT_PATH
+        self._user = user
+        self._password = password
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> EkcClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def fetch_day(self, day: date) -> EkcDay:
+        """The export of the calls that started on `day` (local); 404 = no export for the day."""
+        request_path = f"{self._path}?{urlencode({'date': day.isoformat()})}"
+        user = self._user.get_secret_value()
+        password = self._password.get_secret_value()
+        response = get_with_retries(
+            self._session,
+            self._origin + request_path,
+            context=f"ekc day {day.isoformat()}",
+            policy=self.policy,
+            timeout=self.timeout,
+            auth=(user, password),
+            ok_statuses=(200, 404),
+            secrets=(user, password),
+            auth_hint="check EGOV_EKC_USER and EGOV_EKC_PASSWORD",
+        )
+        if response.status_code == 404:
+            # The platform says "before 2023-08-01 or in the future"; a 404 for a day that should
+            # exist means a wrong URL or a gap, which the caller reports instead of landing.
+            reason = f"ekc day {day.isoformat()}: the platform has no export for this day (404)"
+            log.info("%s", reason)
+            return EkcDay(day, None, request_path, reason)
+        return EkcDay(day, response.content, request_path)
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+
+
+def _read_header(content: bytes, name: str) -> tuple[list[list[str]], dict[str, int]]:
+    """(all CSV records, column -> index) or a DeliveryError for an unusable file."""
+    if not content.strip():
+        raise DeliveryError(SOURCE, name, "the file is empty")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DeliveryError(SOURCE, name, f"not valid UTF-8 (byte {exc.start})") from None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise DeliveryError(SOURCE, name, f"not a readable CSV ({exc})") from None
+    header = [cell.strip() for cell in records[0]]
+    index: dict[str, int] = {}
+    for position, column in enumerate(header):
+        if column in index:
+            raise DeliveryError(SOURCE, name, "column appears twice", row=1, column=column)
+        index[column] = position
+    for column in EKC_COLUMNS:
+        if column not in index:
+            raise DeliveryError(SOURCE, name, "required column is missing", row=1, column=column)
+    return records, index
+
+
+def _choice(options: tuple[str, ...]) -> tuple[str, str]:
+    return "|".join(re.escape(o) for o in options), f"one of {', '.join(options)}"
+
+
+_CHECKS: dict[str, tuple[str, str]] = {
+    "call_id": (_UUID, "a UUID"),
+    "started_at": (_TIMESTAMP, "an ISO-8601 timestamp with a UTC offset"),
+    "line": ("117|122", "117 or 122"),
+    "ivr_topic": _choice(EKC_TOPICS),
+    "caller_oktmo": (r"(?:\d{8})?", "an 8-digit OKTMO code or empty"),
+    "answered": ("true|false", "true or false"),
+    "wait_sec": (r"\d{1,9}", "a whole number of seconds"),
+    "talk_sec": (r"\d{1,9}", "a whole number of seconds"),
+    "outcome": _choice(EKC_OUTCOMES),
+}
+
+
+def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> ParsedDelivery:
+    """Typed call records of one day's export; bad values become RowRejects with row and column.
+
+    `source_row` is the line number in the file (header = 1, blank lines counted). With `day`,
+    a call that did not start on that local date is rejected (it belongs to another export).
+    A repeated call_id is rejected at its second occurrence. Extra columns are ignored.
+    """
+    records, index = _read_header(content, name)
+    width = len(records[0])
+    rows: list[int] = []
+    cells: dict[str, list[str]] = {column: [] for column in EKC_COLUMNS}
+    rejects: list[RowReject] = []
+    rows_in = 0
+    for number, record in enumerate(records[1:], start=2):
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue  # a blank line carries no call
+        rows_in += 1
+        if len(record) != width:
+            rejects.append(
+                RowReject(
+                    SOURCE,
+                    name,
+                    number,
+                    None,
+                    ",".join(record),
+                    f"has {len(record)} fields, the header has {width}",
+                )
+            )
+            continue
+        rows.append(number)
+        for column in EKC_COLUMNS:
+            cells[column].append(record[index[column]].strip())
+
+    frame = pd.DataFrame(cells, dtype="str")
+    bad: dict[int, tuple[str, str, str]] = {}
+    for column in EKC_COLUMNS:
+        pattern, what = _CHECKS[column]
+        ok = frame[column].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+        for i in (~ok).nonzero()[0].tolist():
+            if i not in bad:
+                value = cells[column][i]
+                bad[i] = (column, value, f"{value!r} is not {what}")
+    started = pd.to_datetime(
+        frame["started_at"].where(~frame.index.isin(list(bad)), None),
+        format="ISO8601",
+        utc=True,
+        errors="coerce",
+    ).dt.tz_convert(RECORD_ZONE)
+    started = started.dt.as_unit("us")
+    for i in np.flatnonzero(started.isna().to_numpy()).tolist():
+        if i not in bad:
+            value = cells["started_at"][i]
+            bad[i] = ("started_at", value, f"{value!r} is not a valid ISO-8601 timestamp")
+    if day is not None:
+        for i, moment in enumerate(started.tolist()):
+            if i not in bad and moment.date() != day:
+                bad[i] = (
+                    "started_at",
+                    cells["started_at"][i],
+                    f"the call started on {moment.date().isoformat()}, "
+                    f"not on the export's day {day.isoformat()}",
+                )
+    first_seen: dict[str, int] = {}
+    for i, call_id in enumerate(frame["call_id"].str.lower().tolist()):
+        if i in bad:
+            continue
+        if call_id in first_seen:
+            bad[i] = ("call_id", cells["call_id"][i], f"repeats row {first_seen[call_id]}")
+        else:
+            first_seen[call_id] = rows[i]
+
+    for i, (column, value, reason) in bad.items():
+        rejects.append(RowReject(SOURCE, name, rows[i], column, value, reason))
+    rejects.sort(key=lambda r: r.row)
+    keep = ~frame.index.isin(list(bad))
+    typed: dict[str, Any] = {
+        "call_id": frame["call_id"].str.lower(),
+        "started_at": started,
+        "line": pd.to_numeric(frame["line"].where(keep, "0")).astype("int64"),
+        "ivr_topic": frame["ivr_topic"],
+        "caller_oktmo": frame["caller_oktmo"].mask(frame["caller_oktmo"] == ""),
+        "answered": frame["answered"] == "true",
+        "wait_sec": pd.to_numeric(frame["wait_sec"].where(keep, "0")).astype("int64"),
+        "talk_sec": pd.to_numeric(frame["talk_sec"].where(keep, "0")).astype("int64"),
+        "outcome": frame["outcome"],
+    }
+    result = pd.DataFrame(typed, index=frame.index).loc[keep].reset_index(drop=True)
+    result["answered"] = result["answered"].astype(bool)
+    result["source_row"] = pd.Series([rows[i] for i in frame.index[keep]], dtype="int64")
+    return ParsedDelivery(SOURCE, name, rows_in=rows_in, records=result, rejects=rejects)

@@ -1,0 +1,406 @@
+"""ЕПГУ statistics API: window planning, paged fetching with cursor restarts, page parsing.
+
+The API returns the applications created or changed in a half-open `[updated_from, updated_to)`
+window, page by page through an opaque cursor that expires (410): an expired cursor restarts the
+whole window, so a window is only ever returned complete. Pages are kept byte-exact for the raw
+landing zone; `parse_epgu_page` turns one page into typed records and row-level rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import requests
+from pydantic import SecretStr
+
+from egov.simulator.store import IRKUTSK
+from egov.sources.http import (
+    CursorExpiredError,
+    RetryPolicy,
+    SourceUnavailableError,
+    get_with_retries,
+)
+from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
+
+log = logging.getLogger("egov.sources")
+
+SOURCE = "epgu"
+APPLICATIONS_PATH = "/api/v1/applications"
+EPGU_STATUSES = ("registered", "in_progress", "completed", "refused", "withdrawn", "duplicate")
+"""Application statuses of the API contract (sources.md, section 1)."""
+
+EPGU_COLUMNS = (
+    "application_id",
+    "service_code",
+    "target_oktmo",
+    "submitted_at",
+    "updated_at",
+    "status",
+    "requires_visit",
+)
+"""Item fields, in the order they are checked (the first bad one is the one reported)."""
+
+DAY = timedelta(days=1)
+RECORD_ZONE = ZoneInfo("Asia/Irkutsk")
+"""Time zone of the parsed timestamps (the same as the other parsers' records)."""
+
+
+def local_iso(moment: datetime) -> str:
+    """Irkutsk local ISO-8601 with offset, as short as exact: '2024-03-01T00:00+08:00'."""
+    local = moment.astimezone(IRKUTSK)
+    if local.microsecond:
+        return local.isoformat()
+    if local.second:
+        return local.isoformat(timespec="seconds")
+    return local.isoformat(timespec="minutes")
+
+
+def describe_window(start: datetime, end: datetime) -> str:
+    """'2024-03-01T00:00+08:00..2024-03-02T00:00+08:00' (half-open, local time)."""
+    return f"{local_iso(start)}..{local_iso(end)}"
+
+
+def _require_aware(name: str, moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+
+
+def _local_midnight(moment: datetime) -> datetime:
+    local = moment.astimezone(IRKUTSK)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plan_windows(
+    high_water_mark: datetime,
+    now: datetime,
+    *,
+    max_window: timedelta = DAY,
+    safety_lag: timedelta = timedelta(minutes=5),
+) -> list[tuple[datetime, datetime]]:
+    """Consecutive half-open windows covering `[high_water_mark, now - safety_lag)`.
+
+    Boundaries fall on local midnights (and, for windows shorter than a day, on multiples of
+    `max_window` after midnight), so re-planning from any mark yields the same grid and a window
+    never spans two local days unless `max_window` is longer than a day. The end is floored to a
+    whole second; the lag leaves room for records the source is still committing. Empty when
+    there is nothing to fetch yet.
+    """
+    _require_aware("high_water_mark", high_water_mark)
+    _require_aware("now", now)
+    if max_window <= timedelta(0):
+        raise ValueError(f"max_window must be positive, got {max_window}")
+    if safety_lag < timedelta(0):
+        raise ValueError(f"safety_lag must not be negative, got {safety_lag}")
+    end = (now - safety_lag).astimezone(IRKUTSK).replace(microsecond=0)
+    cursor = high_water_mark.astimezone(IRKUTSK)
+    windows: list[tuple[datetime, datetime]] = []
+    while cursor < end:
+        midnight = _local_midnight(cursor)
+        if max_window < DAY:
+            steps = (cursor - midnight) // max_window + 1
+            boundary = min(midnight + steps * max_window, midnight + DAY)
+        else:
+            # The last local midnight within reach: whole days, never more than max_window.
+            boundary = _local_midnight(cursor + max_window)
+        stop = min(boundary, end)
+        windows.append((cursor, stop))
+        cursor = stop
+    return windows
+
+
+@dataclass(frozen=True)
+class EpguPage:
+    """One API page exactly as delivered, with the request that produced it (no secrets)."""
+
+    content: bytes
+    request_path: str
+    page_no: int
+    window_start: datetime
+    window_end: datetime
+
+    @property
+    def name(self) -> str:
+        """How messages name this page: 'window <start>..<end> page 3'."""
+        return f"window {describe_window(self.window_start, self.window_end)} page {self.page_no}"
+
+
+class _InconsistentWindowError(Exception):
+    """The pages of one pass do not add up to the reported total (data moved while paging)."""
+
+
+class EpguClient:
+    """Client of the ЕПГУ applications API (bearer token, cursor paging, retries)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        page_limit: int = 5000,
+        timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        max_restarts: int = 3,
+        session: requests.Session | None = None,
+    ):
+        if not 1 <= page_limit <= 5000:
+            raise ValueError(f"page_limit must be within 1..5000, got {page_limit}")
+        if max_restarts < 0:
+            raise ValueError(f"max_restarts must not be negative, got {max_restarts}")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"epgu base URL must be an http(s) URL, got {base_url!r}")
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._path = parts.path.rstrip("/") + APPLICATIONS_PATH
+        self._token = token
+        self.page_limit = page_limit
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+        self.max_restarts = max_restarts
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> EpguClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def fetch_window(self, start: datetime, end: datetime) -> list[EpguPage]:
+        """Every page of `[start, end)`, in order; an expired cursor restarts the window."""
+        _require_aware("start", start)
+        _require_aware("end", end)
+        if not start < end:
+            raise ValueError(f"empty window {describe_window(start, end)}")
+        context = f"epgu window {describe_window(start, end)}"
+        passes = self.max_restarts + 1
+        for attempt in range(1, passes + 1):
+            try:
+                return self._fetch_pass(start, end, context)
+            except CursorExpiredError:
+                reason = "the paging cursor expired (HTTP 410) before the last page"
+            except _InconsistentWindowError as exc:
+                reason = str(exc)
+            if attempt < passes:
+                log.warning("%s: %s; restarting the window from its first page", context, reason)
+        raise SourceUnavailableError(
+            context, passes, f"{reason}; the window could not be read in one consistent pass"
+        )
+
+    def _fetch_pass(self, start: datetime, end: datetime, context: str) -> list[EpguPage]:
+        pages: list[EpguPage] = []
+        cursor: str | None = None
+        received = 0
+        total: Any = None
+        while True:
+            query = {
+                "updated_from": start.astimezone(IRKUTSK).isoformat(),
+                "updated_to": end.astimezone(IRKUTSK).isoformat(),
+                "limit": str(self.page_limit),
+            }
+            if cursor is not None:
+                query["cursor"] = cursor
+            request_path = f"{self._path}?{urlencode(query)}"
+            response = get_with_retries(
+                self._session,
+                self._origin + request_path,
+                context=context,
+                policy=self.policy,
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+                secrets=(self._token.get_secret_value(),),
+                auth_hint="check EGOV_EPGU_TOKEN",
+            )
+            page = EpguPage(response.content, request_path, len(pages) + 1, start, end)
+            payload = _load_page(page.content, page.name)
+            items = payload["items"]
+            received += len(items)
+            total = payload.get("total")
+            pages.append(page)
+            next_cursor = payload["next_cursor"]
+            if next_cursor is None:
+                break
+            if not isinstance(next_cursor, str) or not next_cursor:
+                raise DeliveryError(SOURCE, page.name, "'next_cursor' is neither a string nor null")
+            if not items:
+                # A cursor with nothing behind it would page forever.
+                raise DeliveryError(SOURCE, page.name, "a page without items has a next_cursor")
+            cursor = next_cursor
+        if isinstance(total, int) and not isinstance(total, bool) and total != received:
+            raise _InconsistentWindowError(
+                f"the pages hold {received} items but the API reports a total of {total}"
+            )
+        log.debug("%s: %d items in %d pages", context, received, len(pages))
+        return pages
+
+
+def _load_page(content: bytes, name: str) -> dict[str, Any]:
+    """The page's JSON object, with `items` a list and a `next_cursor` key, or a DeliveryError."""
+    try:
+        payload = json.loads(content)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DeliveryError(SOURCE, name, f"not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise DeliveryError(SOURCE, name, "the page is not a JSON object")
+    if "items" not in payload:
+        raise DeliveryError(SOURCE, name, "the page has no 'items'")
+    if not isinstance(payload["items"], list):
+        raise DeliveryError(SOURCE, name, "'items' is not a list")
+    if "next_cursor" not in payload:
+        raise DeliveryError(SOURCE, name, "the page has no 'next_cursor'")
+    return payload
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+_MISSING: Any = object()
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+_PATTERNS = {
+    "application_id": (r"\S(?:.*\S)?", "a non-empty identifier"),
+    "service_code": (r"\d{19}", "a 19-digit service code"),
+    "target_oktmo": (r"\d{8}", "an 8-digit OKTMO code"),
+}
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
+
+
+def _is_not(what: str) -> Callable[[Any], str]:
+    return lambda value: f"{value!r} is not {what}"
+
+
+def _as_text(value: Any) -> str | None:
+    if value is _MISSING or value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+class _Rejections:
+    """First failure per item: column, offending value (as text) and reason."""
+
+    def __init__(self, n: int):
+        self.bad = np.zeros(n, dtype=bool)
+        self.found: dict[int, tuple[str | None, str | None, str]] = {}
+
+    def add(
+        self,
+        mask: BoolArray,
+        column: str | None,
+        values: list[Any],
+        reason: Callable[[Any], str],
+    ) -> None:
+        """Record `reason(value)` for items in `mask` not rejected yet."""
+        fresh = mask & ~self.bad
+        for i in np.flatnonzero(fresh).tolist():
+            value = values[i]
+            self.found[i] = (column, _as_text(value), reason(value))
+        self.bad |= fresh
+
+
+def _string_column(
+    values: list[Any], column: str, rejections: _Rejections
+) -> tuple[pd.Series, BoolArray]:
+    """(strings with "" for non-strings, mask of items whose value is a string)."""
+    n = len(values)
+    missing = np.fromiter((v is _MISSING for v in values), dtype=bool, count=n)
+    is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=n)
+    rejections.add(missing, column, values, lambda v: "field is missing")
+    rejections.add(~is_str, column, values, lambda v: f"expected a string, got {_json_type(v)}")
+    text = pd.Series([v if type(v) is str else "" for v in values], dtype="str")
+    return text, is_str
+
+
+def parse_epgu_page(content: bytes, name: str) -> ParsedDelivery:
+    """Typed records of one API page; a bad item becomes a RowReject, a bad page a DeliveryError.
+
+    `source_row` is the 1-based position of the item on the page. Timestamps are tz-aware in
+    Irkutsk local time.
+    """
+    items: list[Any] = _load_page(content, name)["items"]
+    n = len(items)
+    rejections = _Rejections(n)
+    is_object = np.fromiter((type(it) is dict for it in items), dtype=bool, count=n)
+    rejections.add(~is_object, None, items, lambda v: f"the item is {_json_type(v)}, not an object")
+    raw = {
+        column: [it.get(column, _MISSING) if type(it) is dict else _MISSING for it in items]
+        for column in EPGU_COLUMNS
+    }
+    typed: dict[str, Any] = {}
+    for column in EPGU_COLUMNS:
+        values = raw[column]
+        if column == "requires_visit":
+            missing = np.fromiter((v is _MISSING for v in values), dtype=bool, count=n)
+            is_bool = np.fromiter((type(v) is bool for v in values), dtype=bool, count=n)
+            rejections.add(missing, column, values, lambda v: "field is missing")
+            rejections.add(
+                ~is_bool, column, values, lambda v: f"expected true or false, got {_json_type(v)}"
+            )
+            typed[column] = pd.Series(np.array([v is True for v in values], dtype=bool))
+            continue
+        text, is_str = _string_column(values, column, rejections)
+        if column in _PATTERNS:
+            pattern, what = _PATTERNS[column]
+            ok = text.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+            rejections.add(is_str & ~ok, column, values, _is_not(what))
+            typed[column] = text
+        elif column == "status":
+            ok = text.isin(EPGU_STATUSES).to_numpy(dtype=bool, na_value=False)
+            rejections.add(
+                is_str & ~ok,
+                column,
+                values,
+                lambda v: f"{v!r} is not one of {', '.join(EPGU_STATUSES)}",
+            )
+            typed[column] = text
+        else:  # submitted_at, updated_at
+            shaped = text.str.fullmatch(_TIMESTAMP).to_numpy(dtype=bool, na_value=False)
+            stamps = pd.to_datetime(
+                text.where(shaped, None), format="ISO8601", utc=True, errors="coerce"
+            )
+            ok = shaped & stamps.notna().to_numpy(dtype=bool)
+            rejections.add(
+                is_str & ~ok,
+                column,
+                values,
+                lambda v: f"{v!r} is not an ISO-8601 timestamp with a UTC offset",
+            )
+            typed[column] = stamps.dt.tz_convert(RECORD_ZONE).dt.as_unit("us")
+    keep = ~rejections.bad
+    records = pd.DataFrame(typed, index=pd.RangeIndex(n)).loc[keep].reset_index(drop=True)
+    records["source_row"] = np.flatnonzero(keep).astype(np.int64) + 1
+    rejects = [
+        RowReject(SOURCE, name, i + 1, column, value, reason)
+        for i, (column, value, reason) in sorted(rejections.found.items())
+    ]
+    return ParsedDelivery(SOURCE, name, rows_in=n, records=records, rejects=rejects)

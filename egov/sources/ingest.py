@@ -1,0 +1,317 @@
+"""Fetch or collect deliveries of each source, land them raw, and parse what was landed.
+
+Plain functions over an engine, the raw store and a connector client; the Prefect tasks in
+`tasks/sources.py` are thin wrappers. Landing happens before parsing, so a delivery that fails to
+parse is still kept, and parsing reads the landed bytes back (the source is never asked twice).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+
+from egov.errors import EgovError
+from egov.settings import Settings
+from egov.simulator.store import IRKUTSK
+from egov.sources import SourceKey
+from egov.sources.ekc import EkcClient, days_to_fetch, parse_ekc_csv
+from egov.sources.epgu import EpguClient, parse_epgu_page, plan_windows
+from egov.sources.http import RetryPolicy
+from egov.sources.inbox import read_inbox_file, scan_mfc_inbox, scan_omsu_inbox
+from egov.sources.landing import (
+    LandedDelivery,
+    RawStore,
+    advance_watermark,
+    land_delivery,
+    read_landed,
+    read_watermark,
+)
+from egov.sources.mfc import parse_mfc_csv
+from egov.sources.omsu import parse_omsu_workbook
+from egov.sources.records import DeliveryError, ParsedDelivery
+
+EPGU_WINDOW_MEDIA_TYPE = "application/vnd.egov.epgu-window+json"
+"""A window manifest: the ordered page checksums of one complete fetch of a window."""
+
+OutcomeStatus = Literal["new", "changed", "unchanged", "ignored", "unavailable"]
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What happened to one delivery: landing status and the parse counts (plain values)."""
+
+    source: str
+    delivery_key: str
+    status: OutcomeStatus
+    delivery_id: int | None = None
+    rows_in: int = 0
+    records: int = 0
+    rejects: int = 0
+    findings: int = 0
+    error: str | None = None
+
+
+def raw_store(settings: Settings) -> RawStore:
+    """The landing zone configured for this process."""
+    return RawStore(settings.resolved_raw_dir)
+
+
+def _retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.http_max_attempts,
+        base_delay=settings.http_backoff_base_sec,
+        max_delay=settings.http_backoff_cap_sec,
+    )
+
+
+def epgu_client(settings: Settings) -> EpguClient:
+    """ЕПГУ API client from settings (URL, token, page size, timeouts, retries)."""
+    return EpguClient(
+        settings.epgu_url,
+        settings.epgu_token,
+        page_limit=settings.epgu_page_limit,
+        timeout=settings.http_timeout_sec,
+        policy=_retry_policy(settings),
+    )
+
+
+def ekc_client(settings: Settings) -> EkcClient:
+    """ЕКЦ export client from settings (URL, basic-auth credentials, timeouts, retries)."""
+    return EkcClient(
+        settings.ekc_url,
+        settings.ekc_user,
+        settings.ekc_password,
+        timeout=settings.http_timeout_sec,
+        policy=_retry_policy(settings),
+    )
+
+
+# --- epgu --------------------------------------------------------------------------------
+
+
+def plan_epgu_fetch(
+    engine: Engine, settings: Settings, until: datetime, max_window: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Windows from the stored high-water mark (or the configured start) up to `until`."""
+    with engine.connect() as conn:
+        mark = read_watermark(conn, "epgu")
+    return plan_windows(mark or settings.epgu_start_at, until, max_window=max_window)
+
+
+def epgu_window_key(start: datetime, end: datetime) -> str:
+    """Delivery key of one updated_from/updated_to window (local time, half-open)."""
+    local_start, local_end = start.astimezone(IRKUTSK), end.astimezone(IRKUTSK)
+    return f"applications {local_start.isoformat()}..{local_end.isoformat()}"
+
+
+def land_epgu_window(
+    engine: Engine, store: RawStore, client: EpguClient, start: datetime, end: datetime
+) -> list[LandedDelivery]:
+    """Fetch every page of one window, land pages and the window manifest, advance the mark.
+
+    One transaction: the mark only moves once the whole window is landed.
+    """
+    pages = client.fetch_window(start, end)
+    window_key = epgu_window_key(start, end)
+    period_start = start.astimezone(IRKUTSK).date()
+    period_end = max(period_start, (end - timedelta(microseconds=1)).astimezone(IRKUTSK).date())
+    landed: list[LandedDelivery] = []
+    with engine.begin() as conn:
+        for page in pages:
+            landed.append(
+                land_delivery(
+                    conn,
+                    store,
+                    source="epgu",
+                    delivery_key=f"{window_key} page {page.page_no:05d}",
+                    period_start=period_start,
+                    period_end=period_end,
+                    content=page.content,
+                    media_type="application/json",
+                    metadata={"request": page.request_path, "page_no": page.page_no},
+                )
+            )
+        manifest = {
+            "window_start": start.astimezone(IRKUTSK).isoformat(),
+            "window_end": end.astimezone(IRKUTSK).isoformat(),
+            "pages": [d.checksum_sha256 for d in landed],
+        }
+        landed.append(
+            land_delivery(
+                conn,
+                store,
+                source="epgu",
+                delivery_key=window_key,
+                period_start=period_start,
+                period_end=period_end,
+                content=json.dumps(manifest, sort_keys=True).encode(),
+                media_type=EPGU_WINDOW_MEDIA_TYPE,
+                metadata={"page_count": len(pages)},
+            )
+        )
+        advance_watermark(conn, "epgu", end)
+    return landed
+
+
+# --- ekc ---------------------------------------------------------------------------------
+
+
+def plan_ekc_fetch(engine: Engine, settings: Settings, today: date) -> list[date]:
+    """Days to request: the ones after the mark plus the last two, which may still grow."""
+    with engine.connect() as conn:
+        mark = read_watermark(conn, "ekc")
+    last = mark.astimezone(IRKUTSK).date() if mark else None
+    return days_to_fetch(last, today, first_day=settings.ekc_start_day)
+
+
+def land_ekc_day(
+    engine: Engine, store: RawStore, client: EkcClient, day: date
+) -> DeliveryOutcome | LandedDelivery:
+    """Request one day's export and land it; a day the platform has no export for is reported."""
+    key = f"calls {day.isoformat()}"
+    fetched = client.fetch_day(day)
+    if fetched.content is None:
+        return DeliveryOutcome("ekc", key, "unavailable", error=fetched.reason)
+    with engine.begin() as conn:
+        landed = land_delivery(
+            conn,
+            store,
+            source="ekc",
+            delivery_key=key,
+            period_start=day,
+            period_end=day,
+            content=fetched.content,
+            media_type="text/csv",
+            metadata={"request": fetched.request_path},
+        )
+        advance_watermark(conn, "ekc", datetime.combine(day, datetime.min.time(), IRKUTSK))
+    return landed
+
+
+# --- inbox sources (mfc, omsu) -----------------------------------------------------------
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def land_inbox(
+    engine: Engine, store: RawStore, source: Literal["mfc", "omsu"], settings: Settings
+) -> list[LandedDelivery | DeliveryOutcome]:
+    """Land every well-named file of the source's inbox; badly named files are reported."""
+    if source == "mfc":
+        scan = scan_mfc_inbox(settings.resolved_mfc_inbox)
+    else:
+        scan = scan_omsu_inbox(settings.resolved_omsu_inbox)
+    results: list[LandedDelivery | DeliveryOutcome] = [
+        DeliveryOutcome(source, item.name, "ignored", error=item.reason) for item in scan.ignored
+    ]
+    for file in scan.files:
+        try:
+            content = read_inbox_file(file)
+        except DeliveryError as exc:
+            results.append(DeliveryOutcome(source, file.name, "ignored", error=str(exc)))
+            continue
+        if source == "mfc":
+            period_start = period_end = file.day
+            metadata: dict[str, Any] = {"file": file.name}
+        else:
+            period_start, period_end = file.month, _month_end(file.month)
+            metadata = {"file": file.name, "oktmo": file.oktmo}
+        with engine.begin() as conn:
+            results.append(
+                land_delivery(
+                    conn,
+                    store,
+                    source=source,
+                    delivery_key=file.name,
+                    period_start=period_start,
+                    period_end=period_end,
+                    content=content,
+                    media_type="text/csv" if source == "mfc" else XLSX_MEDIA_TYPE,
+                    metadata=metadata,
+                )
+            )
+    return results
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def parse_delivery(source: str, content: bytes, name: str) -> list[ParsedDelivery]:
+    """Parse landed bytes with the source's parser (omsu yields two tables)."""
+    if source == "epgu":
+        return [parse_epgu_page(content, name)]
+    if source == "ekc":
+        return [parse_ekc_csv(content, name)]
+    if source == "mfc":
+        return [parse_mfc_csv(content, name)]
+    if source == "omsu":
+        report = parse_omsu_workbook(content, name)
+        return [report.applications, report.campaign]
+    raise ValueError(f"unknown source {source!r}")
+
+
+def parse_landed(
+    engine: Engine, store: RawStore, deliveries: Sequence[LandedDelivery]
+) -> list[DeliveryOutcome]:
+    """Re-read each landed delivery from the raw store and parse it; counts per delivery."""
+    outcomes: list[DeliveryOutcome] = []
+    for landed in deliveries:
+        with engine.connect() as conn:
+            row, content = read_landed(conn, store, landed.delivery_id)
+        if row["media_type"] == EPGU_WINDOW_MEDIA_TYPE:
+            continue
+        name = str(row["metadata"].get("file") or landed.delivery_key)
+        base = DeliveryOutcome(
+            landed.source, landed.delivery_key, landed.status, landed.delivery_id
+        )
+        try:
+            parsed = parse_delivery(landed.source, content, name)
+        except DeliveryError as exc:
+            outcomes.append(_with(base, error=str(exc)))
+            continue
+        outcomes.append(
+            _with(
+                base,
+                rows_in=sum(p.rows_in for p in parsed),
+                records=sum(len(p.records) for p in parsed),
+                rejects=sum(len(p.rejects) for p in parsed),
+                findings=sum(len(p.findings) for p in parsed),
+            )
+        )
+    return outcomes
+
+
+def _with(outcome: DeliveryOutcome, **changes: Any) -> DeliveryOutcome:
+    from dataclasses import replace
+
+    return replace(outcome, **changes)
+
+
+def only_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[LandedDelivery]:
+    """The items that were landed (not ignored or unavailable)."""
+    return [i for i in items if isinstance(i, LandedDelivery)]
+
+
+def not_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[DeliveryOutcome]:
+    """The items reported without landing (badly named files, days without export)."""
+    return [i for i in items if isinstance(i, DeliveryOutcome)]
+
+
+def check_source_key(source: str) -> SourceKey:
+    """The source key, or a clear error listing the valid ones."""
+    from egov.sources import SOURCE_KEYS
+
+    for key in SOURCE_KEYS:
+        if key == source:
+            return key
+    raise EgovError(f"unknown source {source!r}: expected one of {', '.join(SOURCE_KEYS)}")

@@ -1,0 +1,1 @@
+"""Tests of the source simulator's world generator."""
