@@ -6,7 +6,7 @@ import functools
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -27,6 +27,18 @@ def _month(value: str, option: str) -> str:
     if not MONTH.fullmatch(value):
         raise EgovError(f"{option} must be a month like 2023-01, got {value!r}")
     return value
+
+
+DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
+"""Accepted moments; one without an offset is Irkutsk local time, like every source."""
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    from egov.sources.contract import IRKUTSK
+
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=IRKUTSK)
 
 
 def _world_dir(option: Path | None) -> Path:
@@ -95,7 +107,10 @@ def sources_serve(
     ekc_port: Annotated[int | None, typer.Option(help="ЕКЦ export port.")] = None,
     as_of: Annotated[
         datetime | None,
-        typer.Option(help="Pretend it is this moment (default: now): later records are unknown."),
+        typer.Option(
+            help="Pretend it is this moment (default: now): later records are unknown.",
+            formats=DATETIME_FORMATS,
+        ),
     ] = None,
     rate_limit_rate: Annotated[
         float, typer.Option(help="Share of requests answered 429 with Retry-After.")
@@ -135,7 +150,7 @@ def sources_serve(
         epgu_port=epgu_port or DEFAULT_EPGU_PORT,
         ekc_port=ekc_port or DEFAULT_EKC_PORT,
         faults=faults,
-        as_of=as_of,
+        as_of=_local(as_of),
         token=settings.epgu_token,
         ekc_user=settings.ekc_user,
         ekc_password=settings.ekc_password,
@@ -167,7 +182,10 @@ def sources_fetch(
         list[str] | None, typer.Option("--source", help="epgu, mfc, omsu or ekc (repeatable).")
     ] = None,
     until: Annotated[
-        datetime | None, typer.Option(help="ЕПГУ: fetch changes up to this moment (default: now).")
+        datetime | None,
+        typer.Option(
+            help="ЕПГУ: fetch changes up to this moment (default: now).", formats=DATETIME_FORMATS
+        ),
     ] = None,
     today: Annotated[
         datetime | None, typer.Option(help="ЕКЦ: treat this date as today (default: today).")
@@ -185,20 +203,30 @@ def sources_fetch(
             try:
                 outcomes = step(
                     f"Running the {key} ingest flow",
-                    functools.partial(_run_ingest, key, until, today.date() if today else None),
+                    functools.partial(
+                        _run_ingest, key, _local(until), today.date() if today else None
+                    ),
                 )
             except EgovError as exc:
                 # One source failing must not stop the others; the failure is reported below.
                 failures.append(str(exc))
                 continue
             totals.append(ingest_totals(key, outcomes))
+    # One column per source keeps the table readable in an 80-column terminal.
     table = Table(title="Source deliveries")
-    columns = ("source", *STATUSES, "rows_in", "records", "rejects", "findings", "errors")
-    for column in columns:
-        justify: Literal["left", "right"] = "left" if column == "source" else "right"
-        table.add_column(column.replace("_", " "), justify=justify)
+    table.add_column("")
     for row in totals:
-        table.add_row(*(f"{row[c]:,}" if isinstance(row[c], int) else str(row[c]) for c in columns))
+        table.add_column(row["source"], justify="right")
+    labels = {
+        **{status: f"deliveries {status}" for status in STATUSES},
+        "rows_in": "rows in",
+        "records": "records parsed",
+        "rejects": "rows rejected",
+        "findings": "findings",
+        "errors": "deliveries unreadable",
+    }
+    for metric, label in labels.items():
+        table.add_row(label, *(f"{row[metric]:,}" for row in totals))
     out.print(table)
     if failures:
         raise EgovError("; ".join(failures))

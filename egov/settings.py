@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from egov.paths import REFERENCE_DIR
+from egov.sources.contract import EKC_FIRST_DAY, IRKUTSK
 
 # The simulator's listening ports and credentials; the defaults below point the connectors at it.
 DEFAULT_EPGU_PORT = 8731
@@ -69,11 +70,11 @@ class Settings(BaseSettings):
         default=5000, ge=1, le=5000, description="Items per ЕПГУ API page."
     )
     epgu_start_at: datetime = Field(
-        default=datetime(2023, 1, 1, tzinfo=timezone(timedelta(hours=8))),
+        default=datetime(2023, 1, 1, tzinfo=IRKUTSK),
         description="Where the ЕПГУ high-water mark starts when nothing was fetched yet.",
     )
     ekc_start_day: date = Field(
-        default=date(2023, 8, 1),
+        default=EKC_FIRST_DAY,
         description="First ЕКЦ day to request when nothing was fetched yet.",
     )
     ekc_url: str = Field(

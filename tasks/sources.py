@@ -10,8 +10,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
 from egov.settings import get_settings
-from egov.simulator.store import IRKUTSK
 from egov.sources import ingest
+from egov.sources.contract import IRKUTSK
 from egov.sources.ingest_summary import ingest_summary_markdown
 from egov.sources.landing import LandedDelivery
 from egov.warehouse.connection import create_warehouse_engine

@@ -75,16 +75,8 @@ from egov.simulator.model import (
     month_range,
     parse_month,
 )
-from egov.simulator.store import (
-    EKC_FIRST_DAY,
-    EKC_TOPICS,
-    IRKUTSK,
-    MFC_INBOX,
-    OMSU_INBOX,
-    WORLD_MANIFEST,
-    EkcStore,
-    EpguStore,
-)
+from egov.simulator.store import MFC_INBOX, OMSU_INBOX, WORLD_MANIFEST, EkcStore, EpguStore
+from egov.sources.contract import EKC_FIRST_DAY, EKC_TOPICS, IRKUTSK
 
 DefectLevel = Literal["none", "realistic", "heavy"]
 FORMAT_VERSION = 1

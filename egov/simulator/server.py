@@ -50,15 +50,8 @@ from egov.settings import (
     SIMULATOR_EKC_USER,
     SIMULATOR_EPGU_TOKEN,
 )
-from egov.simulator.store import (
-    EKC_FIRST_DAY,
-    EKC_OUTCOMES,
-    EKC_TOPICS,
-    EPGU_STATUSES,
-    IRKUTSK,
-    EkcStore,
-    EpguStore,
-)
+from egov.simulator.store import EkcStore, EpguStore
+from egov.sources.contract import EKC_FIRST_DAY, EKC_OUTCOMES, EKC_TOPICS, EPGU_STATUSES, IRKUTSK
 
 log = logging.getLogger("egov.simulator")
 

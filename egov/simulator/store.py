@@ -16,36 +16,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-IRKUTSK = timezone(timedelta(hours=8), "Asia/Irkutsk")
-"""Asia/Irkutsk has been UTC+8 all year since 2014 (no DST)."""
+from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 
 WORLD_MANIFEST = "world.json"
 EPGU_DIR = "epgu"
 EKC_DIR = "ekc"
 MFC_INBOX = "inbox/mfc"
 OMSU_INBOX = "inbox/omsu"
-
-EPGU_STATUSES = ("registered", "in_progress", "completed", "refused", "withdrawn", "duplicate")
-EKC_TOPICS = (
-    "local_government",
-    "housing_utilities",
-    "healthcare",
-    "social_support",
-    "transport",
-    "education",
-    "military_contract",
-    "psychological_help",
-    "other",
-)
-EKC_OUTCOMES = ("answered_on_spot", "transferred_to_agency", "forwarded_to_omsu", "abandoned")
-EKC_FIRST_DAY = datetime(2023, 8, 1, tzinfo=IRKUTSK).date()
 
 IntArray = npt.NDArray[np.int64]
 

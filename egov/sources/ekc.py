@@ -17,13 +17,18 @@ from datetime import date, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import requests
 from pydantic import SecretStr
 
+from egov.sources.contract import (
+    EKC_FIRST_DAY,
+    EKC_OUTCOMES,
+    EKC_TOPICS,
+    IRKUTSK_ZONE,
+)
 from egov.sources.http import RetryPolicy, get_with_retries
 from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
 
@@ -31,11 +36,6 @@ log = logging.getLogger("egov.sources")
 
 SOURCE = "ekc"
 EXPORT_PATH = "/export/calls"
-RECORD_ZONE = ZoneInfo("Asia/Irkutsk")
-"""Time zone of the parsed timestamps (the same as the other parsers' records)."""
-EKC_FIRST_DAY = date(2023, 8, 1)
-"""The platform has exports from this day on (sources.md, section 4)."""
-
 EKC_COLUMNS = (
     "call_id",
     "started_at",
@@ -47,19 +47,6 @@ EKC_COLUMNS = (
     "talk_sec",
     "outcome",
 )
-EKC_LINES = (117, 122)
-EKC_TOPICS = (
-    "local_government",
-    "housing_utilities",
-    "healthcare",
-    "social_support",
-    "transport",
-    "education",
-    "military_contract",
-    "psychological_help",
-    "other",
-)
-EKC_OUTCOMES = ("answered_on_spot", "transferred_to_agency", "forwarded_to_omsu", "abandoned")
 
 
 def days_to_fetch(
@@ -267,7 +254,7 @@ def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> Pars
         format="ISO8601",
         utc=True,
         errors="coerce",
-    ).dt.tz_convert(RECORD_ZONE)
+    ).dt.tz_convert(IRKUTSK_ZONE)
     started = started.dt.as_unit("us")
     for i in np.flatnonzero(started.isna().to_numpy()).tolist():
         if i not in bad:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +23,7 @@ import pandas as pd
 import requests
 from pydantic import SecretStr
 
-from egov.simulator.store import IRKUTSK
+from egov.sources.contract import EPGU_STATUSES, IRKUTSK, IRKUTSK_ZONE
 from egov.sources.http import (
     CursorExpiredError,
     RetryPolicy,
@@ -37,8 +36,6 @@ log = logging.getLogger("egov.sources")
 
 SOURCE = "epgu"
 APPLICATIONS_PATH = "/api/v1/applications"
-EPGU_STATUSES = ("registered", "in_progress", "completed", "refused", "withdrawn", "duplicate")
-"""Application statuses of the API contract (sources.md, section 1)."""
 
 EPGU_COLUMNS = (
     "application_id",
@@ -52,8 +49,6 @@ EPGU_COLUMNS = (
 """Item fields, in the order they are checked (the first bad one is the one reported)."""
 
 DAY = timedelta(days=1)
-RECORD_ZONE = ZoneInfo("Asia/Irkutsk")
-"""Time zone of the parsed timestamps (the same as the other parsers' records)."""
 
 
 def local_iso(moment: datetime) -> str:
@@ -395,7 +390,7 @@ def parse_epgu_page(content: bytes, name: str) -> ParsedDelivery:
                 values,
                 lambda v: f"{v!r} is not an ISO-8601 timestamp with a UTC offset",
             )
-            typed[column] = stamps.dt.tz_convert(RECORD_ZONE).dt.as_unit("us")
+            typed[column] = stamps.dt.tz_convert(IRKUTSK_ZONE).dt.as_unit("us")
     keep = ~rejections.bad
     records = pd.DataFrame(typed, index=pd.RangeIndex(n)).loc[keep].reset_index(drop=True)
     records["source_row"] = np.flatnonzero(keep).astype(np.int64) + 1

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 
 from egov.errors import EgovError
 from egov.settings import Settings
-from egov.simulator.store import IRKUTSK
 from egov.sources import SourceKey
+from egov.sources.contract import IRKUTSK
 from egov.sources.ekc import EkcClient, days_to_fetch, parse_ekc_csv
 from egov.sources.epgu import EpguClient, parse_epgu_page, plan_windows
 from egov.sources.http import RetryPolicy

@@ -21,17 +21,16 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from egov.sources.contract import IRKUTSK_ZONE
 from egov.sources.inbox import InboxNameError, parse_mfc_name
 from egov.sources.records import DeliveryError, Finding, ParsedDelivery, RowReject
 
 SOURCE = "mfc"
-IRKUTSK = ZoneInfo("Asia/Irkutsk")
 
 COLUMNS: dict[str, str] = {
     "case_id": "Номер дела",
@@ -218,7 +217,7 @@ def _map_header(header: list[str], line: int, name: str, findings: _Findings) ->
 
 def _empty_records() -> pd.DataFrame:
     frame = pd.DataFrame({column: pd.Series([], dtype="str") for column in RECORD_COLUMNS})
-    frame["accepted_at"] = pd.Series([], dtype=pd.DatetimeTZDtype("us", IRKUTSK))
+    frame["accepted_at"] = pd.Series([], dtype=pd.DatetimeTZDtype("us", IRKUTSK_ZONE))
     frame["source_row"] = pd.Series([], dtype="int64")
     return frame
 
@@ -354,7 +353,9 @@ def _check_rows(
         format=ACCEPTED_AT_FORMAT,
         errors="coerce",
     )
-    localised = parsed.dt.tz_localize(IRKUTSK, ambiguous="NaT", nonexistent="NaT").dt.as_unit("us")
+    localised = parsed.dt.tz_localize(IRKUTSK_ZONE, ambiguous="NaT", nonexistent="NaT").dt.as_unit(
+        "us"
+    )
     valid_stamp = localised.notna().tolist()
     problem(
         "accepted_at",
@@ -443,7 +444,7 @@ def _check_records(records: pd.DataFrame, file_day: date, findings: _Findings) -
     """Observations on valid records that the quality gate weighs (kept, not rejected)."""
     if records.empty:
         return
-    midnight = pd.Timestamp(file_day).tz_localize(IRKUTSK)
+    midnight = pd.Timestamp(file_day).tz_localize(IRKUTSK_ZONE)
     local_day = records["accepted_at"].dt.normalize()
     other_day = (local_day != midnight).to_numpy(dtype=bool)
     if other_day.any():

@@ -50,6 +50,10 @@ def fresh_machine_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         ["reference"],
         ["reference", "check"],
         ["reference", "load"],
+        ["sources"],
+        ["sources", "generate"],
+        ["sources", "serve"],
+        ["sources", "fetch"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

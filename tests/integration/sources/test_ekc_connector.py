@@ -27,7 +27,8 @@ from egov.simulator.server import (
     SimulatorServers,
     serve_forever,
 )
-from egov.simulator.store import IRKUTSK, EkcStore, to_unix
+from egov.simulator.store import EkcStore, to_unix
+from egov.sources.contract import IRKUTSK
 from egov.sources.ekc import EkcClient, days_to_fetch, parse_ekc_csv
 from egov.sources.epgu import EpguClient
 from egov.sources.http import RetryPolicy, SourceAuthError, SourceUnavailableError

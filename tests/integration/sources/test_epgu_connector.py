@@ -22,7 +22,8 @@ import requests.adapters
 from pydantic import SecretStr
 
 from egov.simulator.server import FaultPlan, SimClock, SimulatorServers
-from egov.simulator.store import EPGU_STATUSES, IRKUTSK, EpguStore, to_unix
+from egov.simulator.store import EpguStore, to_unix
+from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from egov.sources.epgu import EpguClient, EpguPage, parse_epgu_page
 from egov.sources.http import (
     RetryPolicy,

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from egov.settings import get_settings
 from egov.simulator.generate import generate_world
 from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import IRKUTSK, EkcStore, EpguStore, to_unix
+from egov.simulator.store import EkcStore, EpguStore, to_unix
+from egov.sources.contract import IRKUTSK
 from egov.warehouse.migrations import upgrade_warehouse
 from flows.ingest import (
     ingest_ekc_calls,

@@ -17,7 +17,8 @@ from egov.paths import REFERENCE_DIR
 from egov.reference.bundle import read_reference_bundle
 from egov.simulator import mfc_files, model, omsu_files
 from egov.simulator.generate import generate_world, plan_defects
-from egov.simulator.store import EPGU_STATUSES, EkcStore, EpguStore, from_unix
+from egov.simulator.store import EkcStore, EpguStore, from_unix
+from egov.sources.contract import EPGU_STATUSES
 
 FIRST, LAST = "2024-03", "2024-04"
 SCALE = 0.02

@@ -11,7 +11,8 @@ from egov.paths import REFERENCE_DIR
 from egov.reference.bundle import read_reference_bundle
 from egov.simulator import model
 from egov.simulator.generate import simulate_ekc
-from egov.simulator.store import EKC_FIRST_DAY, EKC_TOPICS, IRKUTSK, from_unix
+from egov.simulator.store import from_unix
+from egov.sources.contract import EKC_FIRST_DAY, EKC_TOPICS, IRKUTSK
 
 SEED = 20240321
 

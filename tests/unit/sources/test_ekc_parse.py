@@ -7,8 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from egov.simulator import store
-from egov.sources.ekc import EKC_OUTCOMES, EKC_TOPICS, parse_ekc_csv
+from egov.sources.ekc import parse_ekc_csv
 from egov.sources.records import DeliveryError
 
 NAME = "calls 2024-03-05"
@@ -148,8 +147,3 @@ def test_an_unusable_file_is_a_delivery_error(content: bytes, message: str) -> N
     with pytest.raises(DeliveryError) as caught:
         parse_ekc_csv(content, NAME)
     assert message in str(caught.value)
-
-
-def test_topics_and_outcomes_match_what_the_simulator_serves() -> None:
-    assert EKC_TOPICS == store.EKC_TOPICS
-    assert EKC_OUTCOMES == store.EKC_OUTCOMES

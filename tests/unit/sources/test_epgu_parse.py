@@ -8,8 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from egov.simulator import store
-from egov.sources.epgu import EPGU_STATUSES, parse_epgu_page
+from egov.sources.epgu import parse_epgu_page
 from egov.sources.records import DeliveryError
 
 PAGE = "window 2024-03-01T00:00+08:00..2024-03-02T00:00+08:00 page 1"
@@ -178,7 +177,3 @@ def test_an_unreadable_page_is_a_delivery_error_naming_the_page(
         parse_epgu_page(content, PAGE)
     assert reason in str(caught.value)
     assert str(caught.value).startswith(f"epgu {PAGE}: ")
-
-
-def test_the_status_list_matches_what_the_simulator_serves() -> None:
-    assert EPGU_STATUSES == store.EPGU_STATUSES

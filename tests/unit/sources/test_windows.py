@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from egov.simulator.store import IRKUTSK
+from egov.sources.contract import IRKUTSK
 from egov.sources.ekc import days_to_fetch
 from egov.sources.epgu import describe_window, plan_windows
 
