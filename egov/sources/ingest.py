@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from egov.errors import EgovError
 from egov.settings import Settings
-from egov.sources import SourceKey
+from egov.sources import SOURCE_KEYS, SourceKey
 from egov.sources.contract import IRKUTSK
 from egov.sources.ekc import EkcClient, days_to_fetch, parse_ekc_csv
 from egov.sources.epgu import EpguClient, parse_epgu_page, plan_windows
@@ -37,6 +37,8 @@ from egov.sources.records import DeliveryError, ParsedDelivery
 
 EPGU_WINDOW_MEDIA_TYPE = "application/vnd.egov.epgu-window+json"
 """A window manifest: the ordered page checksums of one complete fetch of a window."""
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 OutcomeStatus = Literal["new", "changed", "unchanged", "ignored", "unavailable"]
 
@@ -240,9 +242,6 @@ def land_inbox(
     return results
 
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 # --- parsing -----------------------------------------------------------------------------
 
 
@@ -277,10 +276,10 @@ def parse_landed(
         try:
             parsed = parse_delivery(landed.source, content, name)
         except DeliveryError as exc:
-            outcomes.append(_with(base, error=str(exc)))
+            outcomes.append(replace(base, error=str(exc)))
             continue
         outcomes.append(
-            _with(
+            replace(
                 base,
                 rows_in=sum(p.rows_in for p in parsed),
                 records=sum(len(p.records) for p in parsed),
@@ -289,12 +288,6 @@ def parse_landed(
             )
         )
     return outcomes
-
-
-def _with(outcome: DeliveryOutcome, **changes: Any) -> DeliveryOutcome:
-    from dataclasses import replace
-
-    return replace(outcome, **changes)
 
 
 def only_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[LandedDelivery]:
@@ -309,8 +302,6 @@ def not_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[Delive
 
 def check_source_key(source: str) -> SourceKey:
     """The source key, or a clear error listing the valid ones."""
-    from egov.sources import SOURCE_KEYS
-
     for key in SOURCE_KEYS:
         if key == source:
             return key

@@ -199,7 +199,8 @@ def _expected_applications(clean: pd.DataFrame, defects: list[dict[str, Any]]) -
                 field = FIELD_OF_COLUMN[m["column"]]
                 assert frame.loc[m["code"], field] == int(m["true"]), (d, "clean is not the truth")
                 frame.loc[m["code"], field] = int(m["written"])
-                frame.loc[m["code"], "total"] += int(m["written"]) - int(m["true"])
+                total: int = frame.loc[m["code"], "total"]  # type: ignore[assignment]
+                frame.loc[m["code"], "total"] = total + int(m["written"]) - int(m["true"])
             elif step == TOTAL_AS_WRITTEN:
                 m = DETAIL_PARTS.fullmatch(d["detail"])
                 assert m is not None, d
