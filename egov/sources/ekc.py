@@ -29,7 +29,7 @@ from egov.sources.contract import (
     EKC_TOPICS,
     IRKUTSK_ZONE,
 )
-from egov.sources.http import RetryPolicy, get_with_retries
+from egov.sources.http import RetryPolicy, get_with_retries, private_session
 from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
 
 log = logging.getLogger("egov.sources")
@@ -118,7 +118,7 @@ class EkcClient:
         self._password = password
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
-        self._session = session or requests.Session()
+        self._session = session or private_session()
 
     def close(self) -> None:
         """Release the pooled connections."""
@@ -178,6 +178,8 @@ def _read_header(content: bytes, name: str) -> tuple[list[list[str]], dict[str, 
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise DeliveryError(SOURCE, name, f"not a readable CSV ({exc})") from None
+    if not records:
+        raise DeliveryError(SOURCE, name, "the file is empty")
     header = [cell.strip() for cell in records[0]]
     index: dict[str, int] = {}
     for position, column in enumerate(header):

@@ -29,6 +29,7 @@ from egov.sources.http import (
     RetryPolicy,
     SourceUnavailableError,
     get_with_retries,
+    private_session,
 )
 from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
 
@@ -162,7 +163,7 @@ class EpguClient:
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
         self.max_restarts = max_restarts
-        self._session = session or requests.Session()
+        self._session = session or private_session()
 
     def close(self) -> None:
         """Release the pooled connections."""
@@ -238,6 +239,11 @@ class EpguClient:
             if not items:
                 # A cursor with nothing behind it would page forever.
                 raise DeliveryError(SOURCE, page.name, "a page without items has a next_cursor")
+            if isinstance(total, int) and received > total:
+                # More items than announced: a server that never stops would fill memory.
+                raise DeliveryError(
+                    SOURCE, page.name, f"the pages hold more than the reported total of {total}"
+                )
             cursor = next_cursor
         if isinstance(total, int) and not isinstance(total, bool) and total != received:
             raise _InconsistentWindowError(

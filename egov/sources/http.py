@@ -62,6 +62,13 @@ class SourceRejectedError(SourceHttpError):
     """Any other 4xx: the request itself is wrong (bad parameters, unknown path)."""
 
 
+def private_session() -> requests.Session:
+    """A session that ignores proxy variables and ~/.netrc, so credentials go only to the source."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 def backoff_delay(
     attempt: int,
     *,
@@ -184,7 +191,14 @@ def get_with_retries(
     for attempt in range(1, policy.max_attempts + 1):
         retry_after: float | None = None
         try:
-            response = session.get(url, headers=dict(headers or {}), auth=auth, timeout=timeout)
+            # No redirects: a redirected request could carry the credentials to another host.
+            response = session.get(
+                url,
+                headers=dict(headers or {}),
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=False,
+            )
         except requests.Timeout as exc:
             reason = f"timed out after {timeout:g} s ({type(exc).__name__})"
         except requests.RequestException as exc:

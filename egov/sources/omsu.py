@@ -112,7 +112,9 @@ MONTHS: dict[str, int] = {
 _SPACES = re.compile(r"\s+")
 _SPELLED_OUT = re.compile(r"в\s+том\s+числе")
 _DIGITS = re.compile(r"[0-9]+")
-_INTEGRAL = re.compile(r"(?P<int>[0-9]+)(?:[.,]0+)?")
+# "10,0" / "10.00" are whole numbers; "1,000" / "1.000" are ambiguous (thousands separator or
+# decimal?) and are rejected rather than read as 1.
+_INTEGRAL = re.compile(r"(?P<int>[0-9]+)(?:[.,]0{1,2})?")
 _SIGNED_NUMBER = re.compile(r"[-−–]?[0-9]+(?:[.,][0-9]+)?")
 _SERVICE_CODE = re.compile(r"[0-9]{19}")
 _MUNICIPALITY = re.compile(
@@ -624,7 +626,20 @@ def _parse_applications(
         if totals is not None:
             after_totals.append(row)
             text = _cell_text(cells.get("service_code")).strip()
-            code_like_after_totals |= bool(_SERVICE_CODE.fullmatch(text))
+            if _SERVICE_CODE.fullmatch(text):
+                # A service row below Итого is data the form puts in the wrong place: it is
+                # counted and rejected (never silently dropped); signature lines are not rows.
+                code_like_after_totals = True
+                rows_in += 1
+                rejects.append(
+                    _reject(
+                        name,
+                        row,
+                        positions,
+                        APPLICATION_COLUMNS,
+                        [("service_code", text, "service row below «Итого» is not read")],
+                    )
+                )
             continue
         if _is_totals_row(sheet, row, positions):
             totals = _read_totals(row, cells, findings)

@@ -18,10 +18,16 @@ from tests.integration.test_cli import EGOV, _clean_env, _egov
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (all probes stay bound until every port is chosen)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30) -> None:
@@ -57,7 +63,7 @@ def test_generate_serve_and_fetch_work_together_with_default_settings(
     manifest = json.loads((world / "world.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["mfc_files"] == 31
 
-    epgu_port, ekc_port = _free_port(), _free_port()
+    epgu_port, ekc_port = _free_ports(2)
     env = {
         **machine,
         "EGOV_EPGU_URL": f"http://127.0.0.1:{epgu_port}",
@@ -101,7 +107,7 @@ def test_fetch_names_the_source_that_cannot_be_reached_and_still_runs_the_others
                  "--scale", "0.01", env=machine).returncode == 0  # fmt: skip
     env = {
         **machine,
-        "EGOV_EKC_URL": f"http://127.0.0.1:{_free_port()}",  # nothing listens here
+        "EGOV_EKC_URL": f"http://127.0.0.1:{_free_ports(1)[0]}",  # nothing listens here
         "EGOV_EKC_START_DAY": "2024-03-01",
         "EGOV_HTTP_MAX_ATTEMPTS": "2",
         "EGOV_HTTP_BACKOFF_BASE_SEC": "0",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -11,11 +12,19 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from egov.settings import get_settings
+from egov.settings import (
+    SIMULATOR_EKC_PASSWORD,
+    SIMULATOR_EKC_USER,
+    SIMULATOR_EPGU_TOKEN,
+    get_settings,
+)
 from egov.simulator.generate import generate_world
 from egov.simulator.server import SimClock, SimulatorServers
 from egov.simulator.store import EkcStore, EpguStore, to_unix
 from egov.sources.contract import IRKUTSK
+from egov.sources.http import SourceRejectedError
+from egov.sources.ingest_summary import ingest_summary_markdown
+from egov.sources.landing import read_watermark
 from egov.warehouse.migrations import upgrade_warehouse
 from flows.ingest import (
     ingest_ekc_calls,
@@ -137,3 +146,42 @@ def test_omsu_workbooks_land_and_parse_and_a_badly_named_file_is_reported_not_sk
     assert all(o["rows_in"] == o["records"] + o["rejects"] for o in landed)
     assert [o["delivery_key"] for o in ignored] == ["report March.xlsx"]
     assert "does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx" in ignored[0]["error"]
+
+
+def test_a_missing_past_ekc_day_stops_the_run_before_it_so_no_gap_is_left(
+    sources: tuple[Path, SimulatorServers], warehouse_env: str
+) -> None:
+    _, servers = sources
+    servers.set_faults("ekc", script=[200, 404])  # 2024-03-25 answers, 2024-03-26 has none
+
+    with pytest.raises(SourceRejectedError, match=r"ekc day 2024-03-26: HTTP 404"):
+        ingest_ekc_calls(today=date(2024, 3, 30))
+    with warehouse_engine(warehouse_env) as engine, engine.connect() as conn:
+        mark = read_watermark(conn, "ekc")
+    resumed = ingest_ekc_calls(today=date(2024, 3, 30))
+
+    assert mark is not None and mark.astimezone(IRKUTSK).date() == date(2024, 3, 25)
+    # The next run starts again at the landed day (it may still have grown) and the missing one.
+    assert [o["delivery_key"] for o in resumed][:2] == ["calls 2024-03-25", "calls 2024-03-26"]
+    assert resumed[1]["status"] == "new"
+
+
+def test_the_source_credentials_reach_neither_the_warehouse_nor_the_raw_store(
+    sources: tuple[Path, SimulatorServers], warehouse_env: str, tmp_path: Path
+) -> None:
+    outcomes = ingest_epgu_applications(until=EPGU_UNTIL) + ingest_ekc_calls(
+        today=date(2024, 3, 28)
+    )
+    secrets = [SIMULATOR_EPGU_TOKEN, SIMULATOR_EKC_USER, SIMULATOR_EKC_PASSWORD]
+
+    with warehouse_engine(warehouse_env) as engine, engine.connect() as conn:
+        manifest = conn.execute(sa.text("SELECT d::text FROM raw.deliveries AS d"))
+        rows = "\n".join(manifest.scalars())
+    blobs = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "raw").rglob("*.gz"))
+    summary = ingest_summary_markdown("epgu", outcomes)
+
+    assert rows and blobs
+    for secret in secrets:
+        assert secret not in rows
+        assert secret.encode() not in blobs
+        assert secret not in summary

@@ -588,3 +588,39 @@ def test_bytes_that_are_not_a_workbook_are_an_error() -> None:
         parse_omsu_workbook(b"PK\x03\x04 broken", NAME)
     with pytest.raises(DeliveryError, match="not an XLSX workbook"):
         parse_omsu_workbook("Код;Всего\n".encode("cp1251"), NAME)
+
+
+@pytest.mark.parametrize("written", ["1,000", "1.000"])
+def test_a_count_with_an_ambiguous_thousands_separator_is_rejected_not_read_as_one(
+    written: str,
+) -> None:
+    services = [(*SERVICES[0][:2], written, *SERVICES[0][3:]), *SERVICES[1:]]
+    report = parse(good_workbook(services=services))
+    [reject] = report.applications.rejects
+    assert (reject.row, reject.column, reject.value) == (
+        FIRST_SERVICE_ROW,
+        "Всего обращений",
+        written,
+    )
+    assert report.applications.rows_in == 3 and len(report.applications.records) == 2
+
+
+def test_whole_numbers_written_with_decimal_zeros_are_read() -> None:
+    services = [(*SERVICES[0][:2], "120,0", "80.00", *SERVICES[0][4:]), *SERVICES[1:]]
+    report = parse(good_workbook(services=services))
+    assert report.applications.rejects == []
+    assert counts(report)[0][:2] == [120, 80]
+
+
+def test_a_service_row_below_the_totals_row_is_rejected_not_dropped() -> None:
+    workbook = good_workbook()
+    sheet = applications_sheet(workbook)
+    sheet.append([4, "3800000000100000009", "Услуга после итога", 500, 400, 50, 40, 10])
+    sheet.append(["Исполнитель: Иванова И. И."])  # a signature line is not a row
+    below = sheet.max_row - 1
+    report = parse(workbook)
+    assert report.applications.rows_in == 4
+    [reject] = report.applications.rejects
+    assert (reject.row, reject.column) == (below, "Код услуги (ФРГУ)")
+    assert "below «Итого»" in reject.reason
+    assert finding(report, "rows_after_totals").severity == "warning"
