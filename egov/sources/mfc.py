@@ -20,7 +20,6 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +27,7 @@ import pandas as pd
 
 from egov.sources.contract import IRKUTSK_ZONE
 from egov.sources.inbox import InboxNameError, parse_mfc_name
-from egov.sources.records import DeliveryError, Finding, ParsedDelivery, RowReject
+from egov.sources.records import DeliveryError, FindingCollector, ParsedDelivery, RowReject
 
 SOURCE = "mfc"
 
@@ -126,25 +125,6 @@ def decode_mfc(content: bytes, name: str) -> str:
     return _decode(content, name)[0]
 
 
-class _Findings:
-    """Collects the findings of one file."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.items: list[Finding] = []
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        severity: Literal["info", "warning", "blocking"] = "info",
-        *,
-        row: int | None = None,
-        column: str | None = None,
-    ) -> None:
-        self.items.append(Finding(SOURCE, self.name, code, message, severity, row, column))
-
-
 def _split_rows(text: str, name: str) -> tuple[list[list[str]], list[int], list[int]]:
     """Non-blank rows with the line each starts on, and the lines of blank rows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
@@ -165,7 +145,9 @@ def _split_rows(text: str, name: str) -> tuple[list[list[str]], list[int], list[
     return rows, starts, blank
 
 
-def _map_header(header: list[str], line: int, name: str, findings: _Findings) -> dict[str, int]:
+def _map_header(
+    header: list[str], line: int, name: str, findings: FindingCollector
+) -> dict[str, int]:
     """Record field -> position in the row; DeliveryError for missing, unknown or twice."""
     positions: dict[str, int] = {}
     unknown: list[str] = []
@@ -228,7 +210,7 @@ def parse_mfc_csv(content: bytes, name: str) -> ParsedDelivery:
         file_day = parse_mfc_name(name)
     except InboxNameError as exc:
         raise DeliveryError(SOURCE, name, f"cannot tell the day of the export: {exc}") from None
-    findings = _Findings(name)
+    findings = FindingCollector(SOURCE, name, "info")
     text, encoding = _decode(content, name)
     if encoding == "utf-8-sig":
         findings.add("utf8_bom", "file is UTF-8 with a BOM, not windows-1251; read as UTF-8")
@@ -321,7 +303,7 @@ def _check_rows(
     positions: dict[str, int],
     name: str,
     rejects: list[RowReject],
-    findings: _Findings,
+    findings: FindingCollector,
 ) -> pd.DataFrame:
     """Typed records of rows with the right field count; the failing ones go to rejects."""
     if not data:
@@ -440,7 +422,7 @@ def _check_rows(
     return records[keep].reset_index(drop=True)
 
 
-def _check_records(records: pd.DataFrame, file_day: date, findings: _Findings) -> None:
+def _check_records(records: pd.DataFrame, file_day: date, findings: FindingCollector) -> None:
     """Observations on valid records that the quality gate weighs (kept, not rejected)."""
     if records.empty:
         return

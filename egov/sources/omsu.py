@@ -22,13 +22,19 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pandas as pd
 
 from egov.sources.inbox import InboxNameError, OmsuKey, parse_omsu_name
-from egov.sources.records import DeliveryError, Finding, ParsedDelivery, RowReject
+from egov.sources.records import (
+    DeliveryError,
+    Finding,
+    FindingCollector,
+    ParsedDelivery,
+    RowReject,
+)
 
 __all__ = [
     "APPLICATION_COLUMNS",
@@ -128,7 +134,6 @@ _PERIOD_NUMBERS = re.compile(
     r"(?P<month>[0-9]{1,2})[./](?P<year>[0-9]{4})|(?P<y>[0-9]{4})-(?P<m>[0-9]{2})"
 )
 
-Severity = Literal["info", "warning", "blocking"]
 Grid = dict[tuple[int, int], Any]
 
 
@@ -168,25 +173,6 @@ class OmsuReport:
     def is_accounted(self) -> bool:
         """Every data row of both tables is a record or a reject."""
         return self.applications.is_accounted and self.campaign.is_accounted
-
-
-class _Findings:
-    """Collects findings of one workbook."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.items: list[Finding] = []
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        severity: Severity = "warning",
-        *,
-        row: int | None = None,
-        column: str | None = None,
-    ) -> None:
-        self.items.append(Finding(SOURCE, self.name, code, message, severity, row, column))
 
 
 def _fold(text: str) -> str:
@@ -469,7 +455,7 @@ def parse_omsu_workbook(content: bytes, name: str) -> OmsuReport:
     header = _require_header(
         sheet, name, APPLICATION_COLUMNS, OPTIONAL_APPLICATION_FIELDS, _APPLICATION_KEYS
     )
-    title_findings = _Findings(name)
+    title_findings = FindingCollector(SOURCE, name, "warning")
     title = _read_title(sheet, header.first_row)
     _check_title(title, key, title_findings)
     applications, totals = _parse_applications(sheet, header, name, key)
@@ -550,7 +536,7 @@ def _read_title(sheet: _Sheet, header_row: int) -> _Title:
     return title
 
 
-def _check_title(title: _Title, key: OmsuKey, findings: _Findings) -> None:
+def _check_title(title: _Title, key: OmsuKey, findings: FindingCollector) -> None:
     if title.municipality is None:
         findings.add(
             "municipality_missing_in_sheet", "no «Муниципальное образование:» line", "info"
@@ -602,7 +588,7 @@ def _is_totals_row(sheet: _Sheet, row: int, positions: Mapping[str, int]) -> boo
 def _parse_applications(
     sheet: _Sheet, header: _Header, name: str, key: OmsuKey
 ) -> tuple[ParsedDelivery, OmsuTotals | None]:
-    findings = _Findings(name)
+    findings = FindingCollector(SOURCE, name, "warning")
     positions = header.positions
     rows_in = 0
     blank: list[int] = []
@@ -749,7 +735,7 @@ def _applications_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _read_totals(row: int, cells: Mapping[str, Any], findings: _Findings) -> OmsuTotals:
+def _read_totals(row: int, cells: Mapping[str, Any], findings: FindingCollector) -> OmsuTotals:
     values: dict[str, int | None] = {}
     for count_field in COUNT_FIELDS:
         number, error, _ = _parse_count(cells[count_field])
@@ -765,7 +751,7 @@ def _read_totals(row: int, cells: Mapping[str, Any], findings: _Findings) -> Oms
 
 
 def _check_totals(
-    frame: pd.DataFrame, totals: OmsuTotals, rejected: int, findings: _Findings
+    frame: pd.DataFrame, totals: OmsuTotals, rejected: int, findings: FindingCollector
 ) -> None:
     unchecked = [APPLICATION_COLUMNS[f] for f in COUNT_FIELDS if totals.values[f] is None]
     if unchecked:
@@ -801,7 +787,7 @@ def _check_totals(
         )
 
 
-def _check_parts(records: list[dict[str, Any]], findings: _Findings) -> None:
+def _check_parts(records: list[dict[str, Any]], findings: FindingCollector) -> None:
     """Row-level: the channel parts must add up to «Всего обращений» (kept, but flagged)."""
     for record in records:
         total: int | None = record["total"]
@@ -822,7 +808,7 @@ def _check_parts(records: list[dict[str, Any]], findings: _Findings) -> None:
             )
 
 
-def _check_duplicate_codes(frame: pd.DataFrame, findings: _Findings) -> None:
+def _check_duplicate_codes(frame: pd.DataFrame, findings: FindingCollector) -> None:
     repeated = frame["service_code"].duplicated(keep=False)
     if repeated.any():
         rows = frame.loc[repeated, "source_row"].tolist()
@@ -862,7 +848,7 @@ def _parse_campaign(sheet: _Sheet, name: str) -> ParsedDelivery:
         sheet, name, CAMPAIGN_COLUMNS, OPTIONAL_CAMPAIGN_FIELDS, _CAMPAIGN_KEYS
     )
     positions = header.positions
-    findings = _Findings(name)
+    findings = FindingCollector(SOURCE, name, "warning")
     rows_in = 0
     blank: list[int] = []
     as_text = 0

@@ -58,6 +58,9 @@ class RowReject:
         return f"{describe_location(self.source, self.file, self.row, self.column)}: {self.reason}"
 
 
+Severity = Literal["info", "warning", "blocking"]
+
+
 @dataclass(frozen=True)
 class Finding:
     """A delivery-level observation for the quality gate (e.g. an Итого mismatch)."""
@@ -66,9 +69,40 @@ class Finding:
     file: str
     code: str
     message: str
-    severity: Literal["info", "warning", "blocking"] = "warning"
+    severity: Severity = "warning"
     row: int | None = None
     column: str | None = None
+
+
+class FindingCollector:
+    """Collects the findings of one delivery; each parser picks its default severity."""
+
+    def __init__(self, source: str, file: str, default_severity: Severity) -> None:
+        self.source = source
+        self.file = file
+        self.default_severity = default_severity
+        self.items: list[Finding] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        severity: Severity | None = None,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.items.append(
+            Finding(
+                self.source,
+                self.file,
+                code,
+                message,
+                severity or self.default_severity,
+                row,
+                column,
+            )
+        )
 
 
 @dataclass
