@@ -15,7 +15,6 @@ EPGU_STATUSES = ("registered", "in_progress", "completed", "refused", "withdrawn
 
 EKC_FIRST_DAY = date(2023, 8, 1)
 """ЕКЦ has exports from this day on: the contact centre opened on 1 August 2023."""
-EKC_LINES = (117, 122)
 EKC_TOPICS = (
     "local_government",
     "housing_utilities",

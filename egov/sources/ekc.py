@@ -14,9 +14,8 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -29,7 +28,7 @@ from egov.sources.contract import (
     EKC_TOPICS,
     IRKUTSK_ZONE,
 )
-from egov.sources.http import RetryPolicy, get_with_retries, private_session
+from egov.sources.http import HttpSourceClient, RetryPolicy, get_with_retries
 from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
 
 log = logging.getLogger("egov.sources")
@@ -96,7 +95,7 @@ class EkcDay:
         return f"calls {self.day.isoformat()}"
 
 
-class EkcClient:
+class EkcClient(HttpSourceClient):
     """Client of the contact-centre export endpoint (basic auth, retries on 503 and the like)."""
 
     def __init__(
@@ -109,31 +108,11 @@ class EkcClient:
         policy: RetryPolicy | None = None,
         session: requests.Session | None = None,
     ):
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"ekc base URL must be an http(s) URL, got {base_url!r}")
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._path = parts.path.rstrip("/") + EXPORT_PATH
+        super().__init__(
+            SOURCE, base_url, EXPORT_PATH, timeout=timeout, policy=policy, session=session
+        )
         self._user = user
         self._password = password
-        self.timeout = timeout
-        self.policy = policy or RetryPolicy()
-        self._session = session or private_session()
-
-    def close(self) -> None:
-        """Release the pooled connections."""
-        self._session.close()
-
-    def __enter__(self) -> EkcClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def fetch_day(self, day: date) -> EkcDay:
         """The export of the calls that started on `day` (local); 404 = no export for the day."""

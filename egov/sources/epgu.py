@@ -13,9 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import numpy as np
 import numpy.typing as npt
@@ -26,10 +25,10 @@ from pydantic import SecretStr
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK, IRKUTSK_ZONE
 from egov.sources.http import (
     CursorExpiredError,
+    HttpSourceClient,
     RetryPolicy,
     SourceUnavailableError,
     get_with_retries,
-    private_session,
 )
 from egov.sources.records import DeliveryError, ParsedDelivery, RowReject
 
@@ -135,7 +134,7 @@ class _InconsistentWindowError(Exception):
     """The pages of one pass do not add up to the reported total (data moved while paging)."""
 
 
-class EpguClient:
+class EpguClient(HttpSourceClient):
     """Client of the ЕПГУ applications API (bearer token, cursor paging, retries)."""
 
     def __init__(
@@ -153,32 +152,12 @@ class EpguClient:
             raise ValueError(f"page_limit must be within 1..5000, got {page_limit}")
         if max_restarts < 0:
             raise ValueError(f"max_restarts must not be negative, got {max_restarts}")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"epgu base URL must be an http(s) URL, got {base_url!r}")
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._path = parts.path.rstrip("/") + APPLICATIONS_PATH
+        super().__init__(
+            SOURCE, base_url, APPLICATIONS_PATH, timeout=timeout, policy=policy, session=session
+        )
         self._token = token
         self.page_limit = page_limit
-        self.timeout = timeout
-        self.policy = policy or RetryPolicy()
         self.max_restarts = max_restarts
-        self._session = session or private_session()
-
-    def close(self) -> None:
-        """Release the pooled connections."""
-        self._session.close()
-
-    def __enter__(self) -> EpguClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def fetch_window(self, start: datetime, end: datetime) -> list[EpguPage]:
         """Every page of `[start, end)`, in order; an expired cursor restarts the window."""

@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from types import TracebackType
+from typing import Literal, Self
+from urllib.parse import urlsplit
 
 import requests
 
@@ -60,6 +62,44 @@ class CursorExpiredError(SourceHttpError):
 
 class SourceRejectedError(SourceHttpError):
     """Any other 4xx: the request itself is wrong (bad parameters, unknown path)."""
+
+
+class HttpSourceClient:
+    """Base of the HTTP source clients: endpoint, timeout, retry policy, a private session."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        endpoint_path: str,
+        *,
+        timeout: float,
+        policy: RetryPolicy | None,
+        session: requests.Session | None,
+    ):
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{source} base URL must be an http(s) URL, got {base_url!r}")
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._path = parts.path.rstrip("/") + endpoint_path
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+        self._session = session or private_session()
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def private_session() -> requests.Session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -308,19 +308,8 @@ def parse_landed(
     return outcomes
 
 
-def only_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[LandedDelivery]:
-    """The items that were landed (not ignored or unavailable)."""
-    return [i for i in items if isinstance(i, LandedDelivery)]
-
-
-def not_landed(items: Iterable[LandedDelivery | DeliveryOutcome]) -> list[DeliveryOutcome]:
-    """The items reported without landing (badly named files, days without export)."""
-    return [i for i in items if isinstance(i, DeliveryOutcome)]
-
-
 def check_source_key(source: str) -> SourceKey:
     """The source key, or a clear error listing the valid ones."""
-    for key in SOURCE_KEYS:
-        if key == source:
-            return key
+    if source in SOURCE_KEYS:
+        return source
     raise EgovError(f"unknown source {source!r}: expected one of {', '.join(SOURCE_KEYS)}")
