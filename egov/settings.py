@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     raw_dir: Path | None = Field(
         default=None, description="Content-addressed raw landing zone; unset = <data_dir>/raw."
     )
+    data_docs_dir: Path | None = Field(
+        default=None,
+        description="Great Expectations Data Docs site; unset = <data_dir>/data-docs.",
+    )
     epgu_url: str = Field(
         default=f"http://127.0.0.1:{DEFAULT_EPGU_PORT}",
         description="Base URL of the ЕПГУ statistics API.",
@@ -119,6 +123,11 @@ class Settings(BaseSettings):
     def resolved_raw_dir(self) -> Path:
         """Root of the content-addressed raw landing zone."""
         return self.raw_dir or self.data_dir / "raw"
+
+    @property
+    def resolved_data_docs_dir(self) -> Path:
+        """Folder of the Data Docs site the quality gate builds."""
+        return self.data_docs_dir or self.data_dir / "data-docs"
 
     @property
     def embedded_pgdata_dir(self) -> Path:

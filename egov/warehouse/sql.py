@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
@@ -43,3 +45,23 @@ def run_sql_script(conn: Connection, name: str) -> None:
         cursor.execute(load_sql(name))
     finally:
         cursor.close()
+
+
+def copy_rows(conn: Connection, name: str, frame: pd.DataFrame) -> int:
+    """Stream a frame's rows through `COPY … FROM STDIN WITH (FORMAT csv)` from sql/<name>.sql.
+
+    Columns go in the frame's order, which must be the statement's. Missing values (NaN, None,
+    <NA>) are written as \\N, the statement's NULL marker, so an empty string stays an empty
+    string.
+    """
+    if frame.empty:
+        return 0
+    buffer = io.StringIO()
+    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
+    buffer.seek(0)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.copy_expert(load_sql(name), buffer)
+    finally:
+        cursor.close()
+    return len(frame)

@@ -109,7 +109,7 @@ CREATE TABLE core.fact_mfc_application (
     accepted_month date NOT NULL,
     service_code text NOT NULL,
     oktmo text NOT NULL,
-    office text NOT NULL,
+    office text,
     status text NOT NULL,
     load_batch_id bigint NOT NULL REFERENCES audit.load_batches,
     source_row integer NOT NULL,

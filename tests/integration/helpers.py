@@ -27,3 +27,15 @@ def table_checksums(url: str) -> dict[str, tuple[int, str]]:
             f"{r.table_schema}.{r.table_name}": (r.row_count, r.content_md5)
             for r in run_sql(conn, "warehouse/select_table_checksums")
         }
+
+
+def prepare_warehouse(url: str) -> None:
+    """Migrate the warehouse to head and load the repository's reference data (the gate's dims)."""
+    from egov.paths import REFERENCE_DIR
+    from egov.reference.bundle import read_reference_bundle
+    from egov.reference.load import write_reference_bundle
+    from egov.warehouse.migrations import upgrade_warehouse
+
+    with warehouse_engine(url) as engine:
+        upgrade_warehouse(engine)
+        write_reference_bundle(engine, read_reference_bundle(REFERENCE_DIR))

@@ -1,0 +1,1 @@
+"""Data-quality gate: suites, quarantine, reconciliation, freshness."""

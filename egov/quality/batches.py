@@ -1,0 +1,50 @@
+"""Plain-value helpers over batch summaries (what the gate tasks pass between each other)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def touched_months(batches: Sequence[dict[str, Any]]) -> list[date]:
+    """Months whose form reconciliation the batches may change.
+
+    An epgu or mfc batch also touches the month before its period: late status changes and
+    late exports still move that month's counts.
+    """
+    months: set[date] = set()
+    for batch in batches:
+        if batch["status"] == "rejected":
+            continue
+        start = _month(date.fromisoformat(batch["period_start"]))
+        end = _month(date.fromisoformat(batch["period_end"]))
+        months.update({start, end})
+        if batch["source"] in ("epgu", "mfc"):
+            months.add(_previous_month(start))
+    return sorted(months)
+
+
+def rejected_batches(batches: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rejected batches with a readable period ("2024-03-05" or "2024-03")."""
+    found = []
+    for batch in batches:
+        if batch["status"] != "rejected":
+            continue
+        start, end = batch["period_start"], batch["period_end"]
+        if start == end:
+            period = start
+        elif start[:7] == end[:7] and start.endswith("-01"):
+            period = start[:7]
+        else:
+            period = f"{start}..{end}"
+        found.append({**batch, "period": period})
+    return found

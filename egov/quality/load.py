@@ -1,0 +1,319 @@
+"""The gate's database side: pending deliveries in, one transaction per validated batch out.
+
+`select_pending` finds what was landed and not validated yet (so a run that crashed after
+landing is picked up by the next one), `read_batch_inputs` parses it from the raw store, and
+`write_verdict` records the batch, its expectation results and quarantined rows and merges its
+accepted rows into the core facts, all in one transaction: a crash leaves the old state or the
+new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from egov.quality.conform import CORE_COLUMNS, CORE_TABLES
+from egov.quality.gate import (
+    BatchInput,
+    BatchVerdict,
+    DeliveryPart,
+    GateReference,
+    VolumePoint,
+    validate_batches,
+)
+from egov.sources.ingest import EPGU_WINDOW_MEDIA_TYPE, parse_delivery
+from egov.sources.landing import RawStore, read_landed
+from egov.sources.omsu import parse_omsu_workbook
+from egov.sources.records import DeliveryError
+from egov.warehouse.sql import copy_rows, run_sql
+
+log = logging.getLogger("egov.quality")
+
+HISTORY_DAYS = 120
+"""How far back the volume history reaches (the longest rule window plus a margin)."""
+CHUNK_BATCHES = 32
+"""Batches validated together: about a month of daily deliveries, one GX run per suite."""
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    """A landed delivery no batch has validated yet (for ЕПГУ: a window manifest)."""
+
+    delivery_id: int
+    delivery_key: str
+    period_start: date
+    period_end: date
+    checksum_sha256: str
+    metadata: dict[str, Any]
+
+
+def select_pending(conn: Connection, source: str) -> list[PendingDelivery]:
+    """Landed, not yet validated deliveries of a source, the latest per key, in period order."""
+    rows = run_sql(
+        conn,
+        "quality/select_pending_deliveries",
+        {"source": source, "epgu_window_media_type": EPGU_WINDOW_MEDIA_TYPE},
+    ).mappings()
+    return [
+        PendingDelivery(
+            int(r["delivery_id"]),
+            str(r["delivery_key"]),
+            r["period_start"],
+            r["period_end"],
+            str(r["checksum_sha256"]),
+            dict(r["metadata"] or {}),
+        )
+        for r in rows
+    ]
+
+
+def chunk_pending(
+    pending: Sequence[PendingDelivery], max_batches: int
+) -> Iterator[list[PendingDelivery]]:
+    """Pending deliveries in chunks validated together (bounded memory, one GX run each)."""
+    for start in range(0, len(pending), max_batches):
+        yield list(pending[start : start + max_batches])
+
+
+def select_reference(conn: Connection, source: str, since: date) -> GateReference:
+    """Known OKTMO codes, the МСЗУ catalogue and the source's accepted volumes since a day."""
+    history = [
+        VolumePoint(str(r["source"]), r["oktmo"], r["period_start"], int(r["volume"]))
+        for r in run_sql(
+            conn, "quality/select_volume_history", {"source": source, "since": since}
+        ).mappings()
+    ]
+    return GateReference(
+        known_oktmo=list(run_sql(conn, "quality/select_known_oktmo").scalars()),
+        mszu_service_codes=list(run_sql(conn, "quality/select_mszu_service_codes").scalars()),
+        history=history,
+    )
+
+
+def history_since(pending: Sequence[PendingDelivery]) -> date:
+    """The first day of volume history the chunk's batches can compare against."""
+    return min(p.period_start for p in pending) - timedelta(days=HISTORY_DAYS)
+
+
+# --- parsing pending deliveries ------------------------------------------------------------
+
+
+def _parse_failure(source: str, name: str, exc: Exception) -> str:
+    if isinstance(exc, DeliveryError):
+        return str(exc)
+    # A parser bug on one delivery must not stop the others; the delivery stays landed and
+    # the batch is rejected with the failure.
+    log.exception("parsing %s %s failed", source, name)
+    return f"{source} {name}: parser failed: {type(exc).__name__}: {exc}"
+
+
+def _epgu_input(conn: Connection, store: RawStore, pending: PendingDelivery) -> BatchInput:
+    _, content = read_landed(conn, store, pending.delivery_id)
+    manifest = json.loads(content)
+    window = (
+        datetime.fromisoformat(manifest["window_start"]),
+        datetime.fromisoformat(manifest["window_end"]),
+    )
+    landed = run_sql(
+        conn, "quality/select_window_pages", {"page_key_prefix": f"{pending.delivery_key} page "}
+    ).mappings()
+    by_checksum = {str(r["checksum_sha256"]): int(r["delivery_id"]) for r in landed}
+    page_ids = [by_checksum[checksum] for checksum in manifest["pages"]]
+    base = BatchInput(
+        "epgu",
+        pending.delivery_key,
+        pending.period_start,
+        pending.period_end,
+        pending.checksum_sha256,
+        (pending.delivery_id, *page_ids),
+        window=window,
+    )
+    parts: list[DeliveryPart] = []
+    for page_id in page_ids:
+        row, page = read_landed(conn, store, page_id)
+        try:
+            (parsed,) = parse_delivery("epgu", page, str(row["delivery_key"]), row["period_start"])
+        except Exception as exc:
+            return replace(base, error=_parse_failure("epgu", str(row["delivery_key"]), exc))
+        parts.append(DeliveryPart("applications", page_id, parsed))
+    return replace(base, parts=tuple(parts))
+
+
+def read_batch_input(
+    conn: Connection, store: RawStore, source: str, pending: PendingDelivery
+) -> BatchInput:
+    """Parse one pending delivery from the raw store into the gate's input."""
+    if source == "epgu":
+        return _epgu_input(conn, store, pending)
+    name = str(pending.metadata.get("file") or pending.delivery_key)
+    base = BatchInput(
+        source,
+        pending.delivery_key,
+        pending.period_start,
+        pending.period_end,
+        pending.checksum_sha256,
+        (pending.delivery_id,),
+        oktmo=pending.metadata.get("oktmo"),
+    )
+    _, content = read_landed(conn, store, pending.delivery_id)
+    try:
+        parts: tuple[DeliveryPart, ...]
+        if source == "omsu":
+            report = parse_omsu_workbook(content, name)
+            parts = (
+                DeliveryPart("applications", pending.delivery_id, report.applications),
+                DeliveryPart("campaign", pending.delivery_id, report.campaign),
+            )
+        else:
+            dataset = "calls" if source == "ekc" else "applications"
+            (parsed,) = parse_delivery(source, content, name, pending.period_start)
+            parts = (DeliveryPart(dataset, pending.delivery_id, parsed),)
+    except Exception as exc:
+        return replace(base, error=_parse_failure(source, name, exc))
+    return replace(base, parts=parts)
+
+
+# --- writing a verdict ---------------------------------------------------------------------
+
+
+def _pg_array(values: Sequence[str]) -> str:
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _merge_facts(conn: Connection, verdict: BatchVerdict, batch_id: int) -> None:
+    batch = verdict.batch
+    scope = {"period_start": batch.period_start, "oktmo": batch.oktmo}
+    for dataset, rows in verdict.accepted.items():
+        table = CORE_TABLES[(batch.source, dataset)]
+        run_sql(conn, f"core/create_stage_{table}")
+        staged = rows[list(CORE_COLUMNS[(batch.source, dataset)])].copy()
+        staged["load_batch_id"] = batch_id
+        copy_rows(conn, f"core/copy_stage_{table}", staged)
+        if table == "fact_epgu_application":
+            run_sql(conn, "core/merge_fact_epgu_application")
+        else:
+            run_sql(conn, f"core/delete_{table}_scope", scope)
+            run_sql(conn, f"core/insert_{table}_from_stage")
+
+
+def write_verdict(
+    conn: Connection, verdict: BatchVerdict, started_at: datetime, flow_run_id: str | None
+) -> int:
+    """Record the batch and merge its accepted rows (the caller holds the transaction)."""
+    batch = verdict.batch
+    batch_id = int(
+        run_sql(
+            conn,
+            "quality/insert_load_batch",
+            {
+                "source": batch.source,
+                "batch_key": batch.batch_key,
+                "oktmo": batch.oktmo,
+                "period_start": batch.period_start,
+                "period_end": batch.period_end,
+                "status": verdict.status,
+                "rows_in": verdict.rows_in,
+                "rows_loaded": verdict.rows_loaded,
+                "rows_quarantined": verdict.rows_quarantined,
+                "rows_rejected": verdict.rows_rejected,
+                "volume": verdict.volume,
+                "checksum_sha256": batch.checksum_sha256,
+                "message": verdict.message,
+                "notes": json.dumps(verdict.notes, ensure_ascii=False),
+                "flow_run_id": flow_run_id,
+                "started_at": started_at,
+            },
+        ).scalar_one()
+    )
+    run_sql(
+        conn,
+        "quality/insert_batch_delivery",
+        [{"delivery_id": d, "batch_id": batch_id} for d in batch.delivery_ids],
+    )
+    if verdict.results:
+        run_sql(
+            conn,
+            "quality/insert_expectation_result",
+            [
+                {
+                    "batch_id": batch_id,
+                    "expectation": r.expectation,
+                    "suite": r.suite,
+                    "severity": r.severity,
+                    "success": r.success,
+                    "element_count": r.element_count,
+                    "unexpected_count": r.unexpected_count,
+                    "details": json.dumps(r.details, ensure_ascii=False, default=str),
+                }
+                for r in verdict.results
+            ],
+        )
+    if len(verdict.quarantine):
+        quarantine = verdict.quarantine.copy()
+        quarantine.insert(0, "batch_id", batch_id)
+        quarantine["failed_rules"] = quarantine["failed_rules"].map(_pg_array)
+        quarantine["source"] = batch.source
+        copy_rows(conn, "quality/copy_quarantine", quarantine)
+    if verdict.status != "rejected":
+        _merge_facts(conn, verdict, batch_id)
+    return batch_id
+
+
+def batch_summary(verdict: BatchVerdict, batch_id: int) -> dict[str, Any]:
+    """Plain-value summary of one written batch (task results, artifacts, alerts)."""
+    batch = verdict.batch
+    return {
+        "source": batch.source,
+        "batch_id": batch_id,
+        "batch_key": batch.batch_key,
+        "oktmo": batch.oktmo,
+        "period_start": batch.period_start.isoformat(),
+        "period_end": batch.period_end.isoformat(),
+        "status": verdict.status,
+        "rows_in": verdict.rows_in,
+        "rows_loaded": verdict.rows_loaded,
+        "rows_quarantined": verdict.rows_quarantined,
+        "rows_rejected": verdict.rows_rejected,
+        "message": verdict.message,
+        "failed_rules": [
+            {"rule": r.expectation, "severity": r.severity, "unexpected_count": r.unexpected_count}
+            for r in verdict.failed_rules
+        ],
+    }
+
+
+def validate_and_load(
+    engine: Engine,
+    store: RawStore,
+    source: str,
+    *,
+    flow_run_id: str | None = None,
+    max_batches: int = CHUNK_BATCHES,
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Validate every pending delivery of a source and load it, one transaction per batch.
+
+    Returns the batch summaries and the GX validation results (for Data Docs).
+    """
+    with engine.connect() as conn:
+        pending = select_pending(conn, source)
+    summaries: list[dict[str, Any]] = []
+    gx_results: list[Any] = []
+    for chunk in chunk_pending(pending, max_batches):
+        started_at = datetime.now(UTC)
+        with engine.connect() as conn:
+            reference = select_reference(conn, source, history_since(chunk))
+            inputs = [read_batch_input(conn, store, source, p) for p in chunk]
+        verdicts, runs = validate_batches(source, inputs, reference)
+        gx_results += [run.gx_result for run in runs if run.gx_result is not None]
+        for verdict in verdicts:
+            with engine.begin() as conn:
+                batch_id = write_verdict(conn, verdict, started_at, flow_run_id)
+            summaries.append(batch_summary(verdict, batch_id))
+    return summaries, gx_results

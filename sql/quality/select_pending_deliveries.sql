@@ -1,0 +1,28 @@
+-- Landed deliveries of a source that no batch has validated yet, the latest under each key
+-- (an older delivery superseded by a newer one under the same key is never validated).
+-- ЕПГУ pages are validated through their window manifest, so only manifests are listed there.
+-- Grain: one delivery.
+SELECT
+    d.delivery_id,
+    d.delivery_key,
+    d.period_start,
+    d.period_end,
+    d.checksum_sha256,
+    d.media_type,
+    d.metadata
+FROM raw.deliveries AS d
+WHERE
+    d.source = :source
+    AND (d.source <> 'epgu' OR d.media_type = :epgu_window_media_type)
+    AND NOT EXISTS (
+        SELECT 1 FROM audit.batch_deliveries AS bd
+        WHERE bd.delivery_id = d.delivery_id
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM raw.deliveries AS newer
+        WHERE
+            newer.source = d.source
+            AND newer.delivery_key = d.delivery_key
+            AND newer.delivery_id > d.delivery_id
+    )
+ORDER BY d.period_start, d.delivery_key, d.delivery_id
