@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from egov.cli_quality import quality_app
 from egov.cli_sources import sources_app
 from egov.cli_support import one_line_errors, out, progress_steps, state
 from egov.errors import EgovError
@@ -27,6 +28,7 @@ reference_app = typer.Typer(help="Check and load the reference data files.", no_
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(reference_app, name="reference")
 app.add_typer(sources_app, name="sources")
+app.add_typer(quality_app, name="quality")
 
 
 @app.callback()

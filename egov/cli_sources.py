@@ -158,7 +158,9 @@ def sources_serve(
     )
 
 
-def _run_ingest(source: str, until: datetime | None, today: date | None) -> list[dict[str, Any]]:
+def _run_ingest(
+    source: str, until: datetime | None, today: date | None
+) -> dict[str, list[dict[str, Any]]]:
     from flows.ingest import (
         ingest_ekc_calls,
         ingest_epgu_applications,
@@ -191,7 +193,7 @@ def sources_fetch(
         datetime | None, typer.Option(help="ЕКЦ: treat this date as today (default: today).")
     ] = None,
 ) -> None:
-    """Fetch / collect deliveries through the ingest flows: land raw, parse, summarise."""
+    """Fetch / collect deliveries through the ingest flows: land raw, validate, load, summarise."""
     from egov.sources.ingest import check_source_key
     from egov.sources.ingest_summary import STATUSES, ingest_totals
 
@@ -211,7 +213,7 @@ def sources_fetch(
                 # One source failing must not stop the others; the failure is reported below.
                 failures.append(str(exc))
                 continue
-            totals.append(ingest_totals(key, outcomes))
+            totals.append(ingest_totals(key, outcomes["deliveries"], outcomes["batches"]))
     # One column per source keeps the table readable in an 80-column terminal.
     table = Table(title="Source deliveries")
     table.add_column("")
@@ -219,11 +221,13 @@ def sources_fetch(
         table.add_column(row["source"], justify="right")
     labels = {
         **{status: f"deliveries {status}" for status in STATUSES},
+        "batches_loaded": "batches loaded",
+        "batches_partial": "batches partial",
+        "batches_rejected": "batches rejected",
         "rows_in": "rows in",
-        "records": "records parsed",
-        "rejects": "rows rejected",
-        "findings": "findings",
-        "errors": "deliveries unreadable",
+        "rows_loaded": "rows loaded",
+        "rows_quarantined": "rows quarantined",
+        "rows_rejected": "rows of rejected batches",
     }
     for metric, label in labels.items():
         table.add_row(label, *(f"{row[metric]:,}" for row in totals))

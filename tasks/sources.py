@@ -7,13 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 
 from egov.settings import get_settings
 from egov.sources import ingest
 from egov.sources.contract import IRKUTSK
-from egov.sources.ingest_summary import ingest_summary_markdown
-from egov.sources.landing import LandedDelivery
 from egov.warehouse.connection import create_warehouse_engine
 
 # Source HTTP retries live in the connectors (backoff honouring Retry-After); Prefect retries on
@@ -81,34 +78,3 @@ def land_inbox_files(source: Literal["mfc", "omsu"]) -> list[dict[str, Any]]:
     finally:
         engine.dispose()
     return [{"kind": type(r).__name__, **asdict(r)} for r in results]
-
-
-@task(task_run_name="parse-{source}-deliveries")
-def parse_landed_deliveries(source: str, landed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Parse the landed deliveries from the raw store; one outcome per delivery."""
-    deliveries = [
-        LandedDelivery(**{k: v for k, v in item.items() if k != "kind"})
-        for item in landed
-        if item.get("kind", "LandedDelivery") == "LandedDelivery"
-    ]
-    reported = [
-        {k: v for k, v in item.items() if k != "kind"}
-        for item in landed
-        if item.get("kind") == "DeliveryOutcome"
-    ]
-    engine = create_warehouse_engine()
-    try:
-        outcomes = ingest.parse_landed(engine, ingest.raw_store(get_settings()), deliveries)
-    finally:
-        engine.dispose()
-    return reported + [asdict(o) for o in outcomes]
-
-
-@task(task_run_name="publish-{source}-ingest-summary")
-def publish_ingest_summary(source: str, outcomes: list[dict[str, Any]]) -> None:
-    """Publish what was landed and parsed as a markdown artifact on the flow run."""
-    create_markdown_artifact(
-        key=f"{source}-ingest-summary",
-        markdown=ingest_summary_markdown(source, outcomes),
-        description=f"{source}: deliveries landed and parsed",
-    )

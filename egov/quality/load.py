@@ -311,7 +311,12 @@ def validate_and_load(
             reference = select_reference(conn, source, history_since(chunk))
             inputs = [read_batch_input(conn, store, source, p) for p in chunk]
         verdicts, runs = validate_batches(source, inputs, reference)
-        gx_results += [run.gx_result for run in runs if run.gx_result is not None]
+        label = f"{source} {chunk[0].delivery_key} .. {chunk[-1].delivery_key}"
+        for run in runs:
+            if run.gx_result is not None:
+                # Data Docs names each page by this label: the chunk's deliveries.
+                run.gx_result.meta["batch_key"] = f"{run.suite.name}: {label}"
+                gx_results.append(run.gx_result)
         for verdict in verdicts:
             with engine.begin() as conn:
                 batch_id = write_verdict(conn, verdict, started_at, flow_run_id)

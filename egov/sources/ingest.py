@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -29,7 +28,6 @@ from egov.sources.landing import (
     RawStore,
     advance_watermark,
     land_delivery,
-    read_landed,
     read_watermark,
 )
 from egov.sources.mfc import parse_mfc_csv
@@ -268,44 +266,6 @@ def parse_delivery(
         report = parse_omsu_workbook(content, name)
         return [report.applications, report.campaign]
     raise ValueError(f"unknown source {source!r}")
-
-
-def parse_landed(
-    engine: Engine, store: RawStore, deliveries: Sequence[LandedDelivery]
-) -> list[DeliveryOutcome]:
-    """Re-read each landed delivery from the raw store and parse it; counts per delivery."""
-    outcomes: list[DeliveryOutcome] = []
-    for landed in deliveries:
-        with engine.connect() as conn:
-            row, content = read_landed(conn, store, landed.delivery_id)
-        if row["media_type"] == EPGU_WINDOW_MEDIA_TYPE:
-            continue
-        name = str(row["metadata"].get("file") or landed.delivery_key)
-        base = DeliveryOutcome(
-            landed.source, landed.delivery_key, landed.status, landed.delivery_id
-        )
-        try:
-            parsed = parse_delivery(landed.source, content, name, landed.period_start)
-        except DeliveryError as exc:
-            outcomes.append(replace(base, error=str(exc)))
-            continue
-        except Exception as exc:
-            # A parser bug on one delivery must not hide the outcome of all the others; the
-            # delivery stays landed and is reported with the failure.
-            log.exception("parsing %s %s failed", landed.source, landed.delivery_key)
-            failure = f"{landed.source} {name}: parser failed: {type(exc).__name__}: {exc}"
-            outcomes.append(replace(base, error=failure))
-            continue
-        outcomes.append(
-            replace(
-                base,
-                rows_in=sum(p.rows_in for p in parsed),
-                records=sum(len(p.records) for p in parsed),
-                rejects=sum(len(p.rejects) for p in parsed),
-                findings=sum(len(p.findings) for p in parsed),
-            )
-        )
-    return outcomes
 
 
 def check_source_key(source: str) -> SourceKey:

@@ -1,4 +1,4 @@
-"""Markdown and totals summarising one source's ingest run (for artifacts and the CLI)."""
+"""Totals and markdown summarising one source's ingest run (for artifacts and the CLI)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,34 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from egov.quality.report import quality_summary_markdown
+
 STATUSES = ("new", "changed", "unchanged", "ignored", "unavailable")
+BATCH_STATUSES = ("loaded", "partial", "rejected")
 
 
-def ingest_totals(source: str, outcomes: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One row per source: deliveries by status, rows in, records, rejects, errors."""
-    by_status = Counter(o["status"] for o in outcomes)
+def ingest_totals(
+    source: str, landed: Sequence[dict[str, Any]], batches: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """One row per source: deliveries by landing status, batches by verdict, row accounting."""
+    by_status = Counter(item["status"] for item in landed)
+    by_verdict = Counter(batch["status"] for batch in batches)
     return {
         "source": source,
         **{status: by_status.get(status, 0) for status in STATUSES},
-        "rows_in": sum(o["rows_in"] for o in outcomes),
-        "records": sum(o["records"] for o in outcomes),
-        "rejects": sum(o["rejects"] for o in outcomes),
-        "findings": sum(o["findings"] for o in outcomes),
-        "errors": sum(1 for o in outcomes if o["error"]),
+        **{f"batches_{status}": by_verdict.get(status, 0) for status in BATCH_STATUSES},
+        "rows_in": sum(b["rows_in"] for b in batches),
+        "rows_loaded": sum(b["rows_loaded"] for b in batches),
+        "rows_quarantined": sum(b["rows_quarantined"] for b in batches),
+        "rows_rejected": sum(b["rows_rejected"] for b in batches),
     }
 
 
-def ingest_summary_markdown(source: str, outcomes: Sequence[dict[str, Any]]) -> str:
-    """Totals, then every delivery that failed to parse or was not landed, with the reason."""
-    totals = ingest_totals(source, outcomes)
+def ingest_summary_markdown(
+    source: str, landed: Sequence[dict[str, Any]], batches: Sequence[dict[str, Any]]
+) -> str:
+    """Landing totals, deliveries not landed with the reason, then the quality summary."""
+    totals = ingest_totals(source, landed, batches)
     lines = [
         f"# {source}: ingest",
         "",
@@ -33,13 +41,13 @@ def ingest_summary_markdown(source: str, outcomes: Sequence[dict[str, Any]]) -> 
         "|" + "---|" * len(totals),
         "| " + " | ".join(str(v) for v in totals.values()) + " |",
     ]
-    problems = [o for o in outcomes if o["error"]]
+    problems = [item for item in landed if item.get("error")]
     if problems:
-        lines += ["", "## Deliveries with problems", "", "| delivery | status | reason |"]
+        lines += ["", "## Deliveries not landed", "", "| delivery | status | reason |"]
         lines.append("|---|---|---|")
-        for o in problems[:100]:
-            reason = str(o["error"]).replace("|", "\\|")
-            lines.append(f"| {o['delivery_key']} | {o['status']} | {reason} |")
+        for item in problems[:100]:
+            reason = str(item["error"]).replace("|", "\\|")
+            lines.append(f"| {item['delivery_key']} | {item['status']} | {reason} |")
         if len(problems) > 100:
             lines.append(f"| … | | {len(problems) - 100} more |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + quality_summary_markdown(list(batches))

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,14 +26,13 @@ from egov.sources.contract import IRKUTSK
 from egov.sources.http import SourceRejectedError
 from egov.sources.ingest_summary import ingest_summary_markdown
 from egov.sources.landing import read_watermark
-from egov.warehouse.migrations import upgrade_warehouse
 from flows.ingest import (
     ingest_ekc_calls,
     ingest_epgu_applications,
     ingest_mfc_exports,
     ingest_omsu_reports,
 )
-from tests.integration.helpers import table_checksums, warehouse_engine
+from tests.integration.helpers import prepare_warehouse, table_checksums, warehouse_engine
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -55,8 +55,7 @@ def sources(
     """A migrated warehouse, a private copy of the world's inboxes, both servers running."""
     local_world = tmp_path / "world"
     shutil.copytree(world / "inbox", local_world / "inbox")
-    with warehouse_engine(warehouse_env) as engine:
-        upgrade_warehouse(engine)
+    prepare_warehouse(warehouse_env)
     servers = SimulatorServers(
         EpguStore.load(world), EkcStore.load(world), clock=SimClock(as_of=SERVER_NOW)
     )
@@ -75,6 +74,10 @@ def sources(
     get_settings.cache_clear()
 
 
+def first_day_rows(result: dict[str, list[dict[str, Any]]], key: str) -> int:
+    return next(int(b["rows_in"]) for b in result["batches"] if b["batch_key"] == key)
+
+
 def _deliveries(url: str) -> list[tuple[str, str]]:
     with warehouse_engine(url) as engine, engine.connect() as conn:
         rows = conn.execute(
@@ -89,16 +92,19 @@ def test_epgu_lands_every_application_version_of_the_windows_exactly_once(
     store = EpguStore.load(world)
     in_windows = (store.updated_at >= to_unix(EPGU_FROM)) & (store.updated_at < to_unix(EPGU_UNTIL))
 
-    outcomes = ingest_epgu_applications(until=EPGU_UNTIL)
+    result = ingest_epgu_applications(until=EPGU_UNTIL)
     before = table_checksums(warehouse_env)
     again = ingest_epgu_applications(until=EPGU_UNTIL)
 
-    assert sum(o["records"] for o in outcomes) == int(np.count_nonzero(in_windows)) > 0
-    assert all(o["status"] == "new" and not o["error"] and not o["rejects"] for o in outcomes)
+    batches = result["batches"]
+    assert sum(b["rows_in"] for b in batches) == int(np.count_nonzero(in_windows)) > 0
+    assert sum(b["rows_loaded"] for b in batches) == sum(b["rows_in"] for b in batches)
+    assert {b["status"] for b in batches} == {"loaded"}
+    assert all(o["status"] == "new" for o in result["deliveries"])
     window_keys = {key for source, key in _deliveries(warehouse_env) if "page" not in key}
     assert len(window_keys) == 3  # one manifest per day window, 1..4 March
     # The high-water mark stands at the end: a second run has nothing to fetch or write.
-    assert again == []
+    assert again == {"deliveries": [], "batches": []}
     assert table_checksums(warehouse_env) == before
 
 
@@ -109,10 +115,13 @@ def test_ekc_refetches_the_last_two_days_and_finds_them_unchanged(
     before = table_checksums(warehouse_env)
     second = ingest_ekc_calls(today=date(2024, 3, 30))
 
-    assert [o["delivery_key"] for o in first] == [f"calls 2024-03-{d}" for d in range(25, 30)]
-    assert all(o["rows_in"] == o["records"] > 300 for o in first)
-    assert {o["status"] for o in second} == {"unchanged"}
-    assert "calls 2024-03-29" in {o["delivery_key"] for o in second}
+    days = [f"calls 2024-03-{d}" for d in range(25, 30)]
+    assert [o["delivery_key"] for o in first["deliveries"]] == days
+    assert [b["batch_key"] for b in first["batches"]] == days
+    assert all(b["rows_in"] == b["rows_loaded"] > 300 for b in first["batches"])
+    assert {o["status"] for o in second["deliveries"]} == {"unchanged"}
+    assert "calls 2024-03-29" in {o["delivery_key"] for o in second["deliveries"]}
+    assert second["batches"] == []
     assert table_checksums(warehouse_env) == before
 
 
@@ -125,11 +134,15 @@ def test_a_redelivered_mfc_day_is_landed_as_a_change_of_that_day_only(
     corrected.write_bytes(corrected.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\r\n")
     second = ingest_mfc_exports()
 
-    assert len(first) == 29 + 31  # every day of February and March 2024
-    assert all(o["rows_in"] == o["records"] + o["rejects"] for o in first)
-    assert all(not o["error"] for o in first)
-    changed = [o["delivery_key"] for o in second if o["status"] != "unchanged"]
+    assert len(first["batches"]) == 29 + 31  # every day of February and March 2024
+    assert all(
+        b["rows_in"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_rejected"]
+        for b in first["batches"]
+    )
+    changed = [o["delivery_key"] for o in second["deliveries"] if o["status"] != "unchanged"]
     assert changed == ["mfc_20240305.csv"]
+    assert [b["batch_key"] for b in second["batches"]] == ["mfc_20240305.csv"]
+    assert second["batches"][0]["rows_in"] == first_day_rows(first, "mfc_20240305.csv") - 1
 
 
 def test_omsu_workbooks_land_and_parse_and_a_badly_named_file_is_reported_not_skipped(
@@ -137,13 +150,16 @@ def test_omsu_workbooks_land_and_parse_and_a_badly_named_file_is_reported_not_sk
 ) -> None:
     local_world, _ = sources
     (local_world / "inbox" / "omsu" / "report March.xlsx").write_bytes(b"not a report")
-    outcomes = ingest_omsu_reports()
+    result = ingest_omsu_reports()
 
-    landed = [o for o in outcomes if o["status"] == "new"]
-    ignored = [o for o in outcomes if o["status"] == "ignored"]
+    landed = [o for o in result["deliveries"] if o["status"] == "new"]
+    ignored = [o for o in result["deliveries"] if o["status"] == "ignored"]
     expected_files = len(list((world / "inbox" / "omsu").glob("omsu_*.xlsx")))
-    assert len(landed) == expected_files > 0
-    assert all(o["rows_in"] == o["records"] + o["rejects"] for o in landed)
+    assert len(landed) == len(result["batches"]) == expected_files > 0
+    assert all(
+        b["rows_in"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_rejected"]
+        for b in result["batches"]
+    )
     assert [o["delivery_key"] for o in ignored] == ["report March.xlsx"]
     assert "does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx" in ignored[0]["error"]
 
@@ -162,23 +178,25 @@ def test_a_missing_past_ekc_day_stops_the_run_before_it_so_no_gap_is_left(
 
     assert mark is not None and mark.astimezone(IRKUTSK).date() == date(2024, 3, 25)
     # The next run starts again at the landed day (it may still have grown) and the missing one.
-    assert [o["delivery_key"] for o in resumed][:2] == ["calls 2024-03-25", "calls 2024-03-26"]
-    assert resumed[1]["status"] == "new"
+    keys = [o["delivery_key"] for o in resumed["deliveries"]]
+    assert keys[:2] == ["calls 2024-03-25", "calls 2024-03-26"]
+    assert resumed["deliveries"][1]["status"] == "new"
 
 
 def test_the_source_credentials_reach_neither_the_warehouse_nor_the_raw_store(
     sources: tuple[Path, SimulatorServers], warehouse_env: str, tmp_path: Path
 ) -> None:
-    outcomes = ingest_epgu_applications(until=EPGU_UNTIL) + ingest_ekc_calls(
-        today=date(2024, 3, 28)
-    )
+    epgu = ingest_epgu_applications(until=EPGU_UNTIL)
+    ekc = ingest_ekc_calls(today=date(2024, 3, 28))
     secrets = [SIMULATOR_EPGU_TOKEN, SIMULATOR_EKC_USER, SIMULATOR_EKC_PASSWORD]
 
     with warehouse_engine(warehouse_env) as engine, engine.connect() as conn:
         manifest = conn.execute(sa.text("SELECT d::text FROM raw.deliveries AS d"))
         rows = "\n".join(manifest.scalars())
     blobs = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "raw").rglob("*.gz"))
-    summary = ingest_summary_markdown("epgu", outcomes)
+    summary = ingest_summary_markdown(
+        "epgu", epgu["deliveries"] + ekc["deliveries"], epgu["batches"] + ekc["batches"]
+    )
 
     assert rows and blobs
     for secret in secrets:
