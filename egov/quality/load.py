@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from egov.errors import EgovError
 from egov.quality.conform import CORE_COLUMNS, CORE_TABLES
 from egov.quality.gate import (
     BatchInput,
@@ -37,8 +38,9 @@ log = logging.getLogger("egov.quality")
 
 HISTORY_DAYS = 120
 """How far back the volume history reaches (the longest rule window plus a margin)."""
-CHUNK_BATCHES = 32
-"""Batches validated together: about a month of daily deliveries, one GX run per suite."""
+CHUNK_BATCHES = 64
+"""Batches validated together (a month of daily deliveries, or every form of a month): GX has a
+fixed cost per run, so fewer, larger runs keep validation a small share of the load."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,13 @@ def select_reference(conn: Connection, source: str, since: date) -> GateReferenc
             conn, "quality/select_volume_history", {"source": source, "since": since}
         ).mappings()
     ]
+    known_oktmo = list(run_sql(conn, "quality/select_known_oktmo").scalars())
+    if not known_oktmo:
+        # Without the dimensions every row would fail "OKTMO is known" and every batch would be
+        # rejected: stop with the fix instead.
+        raise EgovError("reference data is not loaded: run `egov reference load` first")
     return GateReference(
-        known_oktmo=list(run_sql(conn, "quality/select_known_oktmo").scalars()),
+        known_oktmo=known_oktmo,
         mszu_service_codes=list(run_sql(conn, "quality/select_mszu_service_codes").scalars()),
         history=history,
     )

@@ -80,6 +80,7 @@ def test_generate_serve_and_fetch_work_together_with_default_settings(
         _wait_for_port(epgu_port, server)
         _wait_for_port(ekc_port, server)
         assert _egov("warehouse", "upgrade", env=env).returncode == 0
+        assert _egov("reference", "load", env=env).returncode == 0
         fetched = _egov(
             "sources", "fetch", "--until", "2024-03-03T00:00:00", "--today", "2024-03-04",
             env=env,
@@ -98,6 +99,8 @@ def test_generate_serve_and_fetch_work_together_with_default_settings(
     assert SIMULATOR_EKC_PASSWORD not in everything
     raw_blobs = list((tmp_path / "data" / "raw").rglob("*.gz"))
     assert len(raw_blobs) >= 31 + 3  # every mfc day, ЕКЦ days and ЕПГУ pages
+    assert "rows loaded" in fetched.stdout
+    assert (tmp_path / "data" / "data-docs" / "index.html").is_file()
 
 
 def test_fetch_names_the_source_that_cannot_be_reached_and_still_runs_the_others(
@@ -113,6 +116,7 @@ def test_fetch_names_the_source_that_cannot_be_reached_and_still_runs_the_others
         "EGOV_HTTP_BACKOFF_BASE_SEC": "0",
     }
     assert _egov("warehouse", "upgrade", env=env).returncode == 0
+    assert _egov("reference", "load", env=env).returncode == 0
     result = _egov(
         "sources", "fetch", "--source", "mfc", "--source", "ekc", "--today", "2024-03-03", env=env
     )
