@@ -63,6 +63,7 @@ def sources(
         for key, value in {
             "EGOV_WORLD_DIR": str(local_world),
             "EGOV_RAW_DIR": str(tmp_path / "raw"),
+            "EGOV_DATA_DOCS_DIR": str(tmp_path / "data-docs"),
             "EGOV_EPGU_URL": servers.epgu_url,
             "EGOV_EKC_URL": servers.ekc_url,
             "EGOV_EPGU_START_AT": EPGU_FROM.isoformat(),
@@ -198,8 +199,21 @@ def test_the_source_credentials_reach_neither_the_warehouse_nor_the_raw_store(
         "epgu", epgu["deliveries"] + ekc["deliveries"], epgu["batches"] + ekc["batches"]
     )
 
-    assert rows and blobs
+    docs = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "data-docs").rglob("*.html"))
+    with warehouse_engine(warehouse_env) as engine, engine.connect() as conn:
+        quality = "\n".join(
+            conn.execute(
+                sa.text(
+                    "SELECT b::text FROM audit.load_batches AS b UNION ALL "
+                    "SELECT r::text FROM audit.expectation_results AS r"
+                )
+            ).scalars()
+        )
+
+    assert rows and blobs and docs and quality
     for secret in secrets:
+        assert secret not in docs
+        assert secret not in quality
         assert secret not in rows
         assert secret.encode() not in blobs
         assert secret not in summary
