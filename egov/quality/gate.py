@@ -364,7 +364,9 @@ def _batch_rule_results(
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in batch.findings:
         mapped = suite.parser_findings.get(finding.code)
-        if mapped is None and finding.severity == "info":
+        if finding.severity == "info":
+            # The parser judged this one harmless (a normalisation, a signature line under the
+            # table): kept as a note, it fails no rule.
             notes.append({"code": finding.code, "message": finding.message, "row": finding.row})
         elif mapped is None:
             by_rule[f"parser:{finding.code}"].append(finding)
@@ -385,6 +387,8 @@ def _batch_rule_results(
         elif rule.check == "row_count":
             minimum = int(rule.params.get("min_rows", 1))
             ok = batch.error is not None or batch.rows_in >= minimum
+            # The parser's own "no rows" finding is evidence for this rule, not a second result.
+            by_rule.pop(rule.rule, None)
             results.append(
                 RuleResult(
                     rule.rule, suite.name, rule.severity, ok, batch.rows_in, int(not ok), details

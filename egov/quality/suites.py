@@ -103,6 +103,8 @@ def parse_suite(path: Path) -> Suite:
     egov = document.get("meta", {}).get("egov")
     _require(isinstance(egov, dict), path, "meta.egov is missing")
     _require(document.get("name") == path.stem, path, "name must equal the file name")
+    for key in ("source", "dataset"):
+        _require(bool(egov.get(key)), path, f"meta.egov.{key} is missing")
     stage = egov.get("stage")
     _require(stage in ("source", "core"), path, "meta.egov.stage must be source or core")
     rows: list[RowRule] = []
@@ -119,7 +121,7 @@ def parse_suite(path: Path) -> Suite:
                 reason=str(meta["reason"]),
                 expectation_type=str(item.get("type")),
                 mostly=float(kwargs.get("mostly", 1.0)),
-                column=kwargs.get("column") or kwargs.get("column_A"),
+                column=meta.get("column") or kwargs.get("column") or kwargs.get("column_A"),
             )
         )
     names = [r.rule for r in rows]
@@ -128,6 +130,7 @@ def parse_suite(path: Path) -> Suite:
     for i, item in enumerate(egov.get("batch_rules", [])):
         where = f"meta.egov.batch_rules[{i}]"
         _require(item.get("check") in BATCH_CHECKS, path, f"{where}: unknown check")
+        _require(bool(item.get("rule")), path, f"{where}: rule is missing")
         params = {k: v for k, v in item.items() if k not in ("rule", "severity", "check", "reason")}
         batch.append(
             BatchRule(
