@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from egov.errors import EgovError
 from egov.paths import PROJECT_ROOT
-from egov.reference.plan_schedule import _dotted, _line_of
+from egov.yaml_model import YamlModelError, read_yaml_model
 
 SourceKey = Literal["epgu", "mfc", "omsu", "ekc"]
 SOURCES: tuple[SourceKey, ...] = ("epgu", "mfc", "omsu", "ekc")
@@ -193,30 +192,11 @@ def load_reporting_calendar(
         else str(path)
     )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportingCalendarError(shown, f"cannot read the file: {exc}") from None
-    try:
-        # BaseLoader keeps scalars as strings so the schema parses dates and times where it
-        # knows the field (no YAML 1.1 surprises such as 06:00 read as 360).
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
-        data: Any = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ReportingCalendarError(shown, f"invalid YAML: {exc.problem}", line=line) from None
-    if root is None or not isinstance(data, dict):
-        raise ReportingCalendarError(shown, "the file holds no calendar mapping")
-    try:
-        return ReportingCalendar.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        value = error.get("input")
-        got = f" (got {value!r})" if isinstance(value, str) else ""
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise ReportingCalendarError(
-            shown, f"{message}{got}", line=_line_of(root, loc), field=_dotted(loc) or None
-        ) from None
+        calendar, _ = read_yaml_model(path, ReportingCalendar, "calendar")
+    except YamlModelError as exc:
+        message = exc.message.removeprefix("Value error, ")
+        raise ReportingCalendarError(shown, message, line=exc.line, field=exc.field) from None
+    return calendar
 
 
 def _month_start(day: dt.date) -> dt.date:

@@ -290,13 +290,13 @@ def _row_quarantine(
     rules_of: dict[int, list[str]] = defaultdict(list)
     columns_of: dict[int, str | None] = {}
     reasons_of: dict[int, str] = {}
-    order = {(s.name, r.rule.rule): i for i, (s, r) in enumerate(run.runs)}
-    for key in sorted(batch_rows.failing, key=lambda k: order[k]):
-        suite_rule = next(r for s, r in run.runs if (s.name, r.rule.rule) == key)
-        for p in batch_rows.failing[key].tolist():
+    # Suite order decides which failed rule a row is filed under first.
+    in_order = [((s.name, r.rule.rule), r.rule) for s, r in run.runs]
+    for key, rule in in_order:
+        for p in batch_rows.failing.get(key, np.empty(0, np.int64)).tolist():
             rules_of[p].append(key[1])
-            columns_of.setdefault(p, suite_rule.rule.column)
-            reasons_of.setdefault(p, suite_rule.rule.reason)
+            columns_of.setdefault(p, rule.column)
+            reasons_of.setdefault(p, rule.reason)
     frame = run.frame.iloc[positions]
     plist = positions.tolist()
     return pd.DataFrame(

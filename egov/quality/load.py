@@ -25,6 +25,7 @@ from egov.quality.gate import (
     BatchVerdict,
     DeliveryPart,
     GateReference,
+    RuleResult,
     VolumePoint,
     validate_batches,
 )
@@ -210,6 +211,20 @@ def _merge_facts(conn: Connection, verdict: BatchVerdict, batch_id: int) -> None
             run_sql(conn, f"core/insert_{table}_from_stage")
 
 
+def expectation_result_params(batch_id: int, result: RuleResult) -> dict[str, Any]:
+    """Bind parameters of quality/insert_expectation_result for one rule's result."""
+    return {
+        "batch_id": batch_id,
+        "expectation": result.expectation,
+        "suite": result.suite,
+        "severity": result.severity,
+        "success": result.success,
+        "element_count": result.element_count,
+        "unexpected_count": result.unexpected_count,
+        "details": json.dumps(result.details, ensure_ascii=False, default=str),
+    }
+
+
 def write_verdict(
     conn: Connection, verdict: BatchVerdict, started_at: datetime, flow_run_id: str | None
 ) -> int:
@@ -248,19 +263,7 @@ def write_verdict(
         run_sql(
             conn,
             "quality/insert_expectation_result",
-            [
-                {
-                    "batch_id": batch_id,
-                    "expectation": r.expectation,
-                    "suite": r.suite,
-                    "severity": r.severity,
-                    "success": r.success,
-                    "element_count": r.element_count,
-                    "unexpected_count": r.unexpected_count,
-                    "details": json.dumps(r.details, ensure_ascii=False, default=str),
-                }
-                for r in verdict.results
-            ],
+            [expectation_result_params(batch_id, r) for r in verdict.results],
         )
     if len(verdict.quarantine):
         quarantine = verdict.quarantine.copy()

@@ -8,7 +8,6 @@ the form does not count) are in the `reconciliation` list of the omsu source sui
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from egov.quality.gate import RuleResult
+from egov.quality.load import expectation_result_params
 from egov.quality.suites import Suite, suite_for
 from egov.warehouse.sql import run_sql
 
@@ -108,16 +108,7 @@ def reconcile_months(engine: Engine, months: Sequence[date]) -> dict[int, list[R
         ).mappings()
         results = compare_forms([dict(r) for r in rows], suite)
         params = [
-            {
-                "batch_id": batch_id,
-                "expectation": r.expectation,
-                "suite": r.suite,
-                "severity": r.severity,
-                "success": r.success,
-                "element_count": r.element_count,
-                "unexpected_count": r.unexpected_count,
-                "details": json.dumps(r.details, ensure_ascii=False),
-            }
+            expectation_result_params(batch_id, r)
             for batch_id, batch_results in sorted(results.items())
             for r in batch_results
         ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -255,8 +255,3 @@ def run_suite(suite: Suite, frame: pd.DataFrame, parameters: Mapping[str, Any]) 
         failing = np.asarray(item.result.get("unexpected_index_list") or [], dtype=np.int64)
         runs.append(RuleRun(rule, np.unique(failing)))
     return SuiteRun(suite, tuple(runs), result)
-
-
-def suite_names(suites: Sequence[Suite]) -> list[str]:
-    """Names of the suites, in order (for messages)."""
-    return [s.name for s in suites]

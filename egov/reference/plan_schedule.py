@@ -7,12 +7,12 @@ import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from egov.errors import ReferenceFileError
+from egov.yaml_model import YamlModelError, line_of, read_yaml_model
 
 ScopeType = Literal["region", "all_municipalities", "municipality", "service"]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
@@ -86,64 +86,19 @@ class PlanSchedule(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
-    """1-based line of the deepest YAML node that `loc` (a pydantic error location) reaches."""
-    for key in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-        if child is None:
-            break
-        node = child
-    return int(node.start_mark.line) + 1
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for key in loc:
-        if isinstance(key, int):
-            parts[-1] = f"{parts[-1]}[{key}]" if parts else f"[{key}]"
-        else:
-            parts.append(key)
-    return ".".join(parts)
-
-
 def read_plan_schedule(path: Path, display_name: str) -> PlanSchedule:
     """The validated plan-schedule in `path`; its version must match the file name."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReferenceFileError(display_name, f"cannot read the file: {exc}") from None
-    try:
-        # BaseLoader keeps every scalar a string: "2023.1" stays a version, not a float, and
-        # dates/numbers are parsed by the schema, which knows where they are.
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
-        data: Any = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ReferenceFileError(display_name, f"invalid YAML: {exc.problem}", row=line) from None
-    if root is None or not isinstance(data, dict):
-        raise ReferenceFileError(display_name, "the file holds no plan-schedule mapping")
-    try:
-        plan = PlanSchedule.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        value = error.get("input")
-        shown = f" (got {value!r})" if isinstance(value, str) else ""
+        plan, root = read_yaml_model(path, PlanSchedule, "plan-schedule")
+    except YamlModelError as exc:
         raise ReferenceFileError(
-            display_name,
-            f"{error['msg']}{shown}",
-            row=_line_of(root, loc),
-            column=_dotted(loc) or None,
+            display_name, exc.message, row=exc.line, column=exc.field
         ) from None
     if plan.version != path.stem:
         raise ReferenceFileError(
             display_name,
             f"version {plan.version!r} does not match the file name {path.name!r}",
-            row=_line_of(root, ("version",)),
+            row=line_of(root, ("version",)),
             column="version",
         )
     return plan

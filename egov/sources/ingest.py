@@ -46,16 +46,11 @@ OutcomeStatus = Literal["new", "changed", "unchanged", "ignored", "unavailable"]
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    """What happened to one delivery: landing status and the parse counts (plain values)."""
+    """A delivery that was not landed (ignored or unavailable), with the reason."""
 
     source: str
     delivery_key: str
     status: OutcomeStatus
-    delivery_id: int | None = None
-    rows_in: int = 0
-    records: int = 0
-    rejects: int = 0
-    findings: int = 0
     error: str | None = None
 
 
