@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from egov.cli_demo import demo_command
+from egov.cli_loading import register as register_loading_commands
 from egov.cli_quality import quality_app
 from egov.cli_sources import sources_app
 from egov.cli_support import one_line_errors, out, progress_steps, state
@@ -29,6 +30,7 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(reference_app, name="reference")
 app.add_typer(sources_app, name="sources")
 app.add_typer(quality_app, name="quality")
+register_loading_commands(app)
 
 
 @app.callback()
@@ -45,7 +47,8 @@ def main(
 # --- warehouse ---------------------------------------------------------------------------
 
 
-def _upgrade() -> str:
+def upgrade_message() -> str:
+    """Migrate the warehouse to head; the message says what changed."""
     from egov.warehouse.connection import create_warehouse_engine
     from egov.warehouse.migrations import upgrade_warehouse
 
@@ -64,7 +67,7 @@ def _upgrade() -> str:
 def warehouse_upgrade() -> None:
     """Apply the schema migrations (starts the embedded server when no URL is configured)."""
     with progress_steps() as step:
-        message = step("Migrating the warehouse schema", _upgrade)
+        message = step("Migrating the warehouse schema", upgrade_message)
     out.print(message)
 
 
@@ -126,7 +129,8 @@ def reference_check(reference_dir: ReferenceDirOption = None) -> None:
     )
 
 
-def _run_reference_flow(folder: Path) -> list[dict[str, Any]]:
+def run_reference_flow(folder: Path) -> list[dict[str, Any]]:
+    """Load the reference folder through the `load-reference-data` flow."""
     from flows.reference import load_reference_data
 
     return load_reference_data(reference_dir=str(folder))
@@ -157,7 +161,7 @@ def reference_load(reference_dir: ReferenceDirOption = None) -> None:
     """Validate and load the reference data through the `load-reference-data` Prefect flow."""
     folder = _reference_dir(reference_dir)
     with progress_steps() as step:
-        results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))
+        results = step("Running flow load-reference-data", lambda: run_reference_flow(folder))
     _print_load_results(results)
 
 
@@ -176,49 +180,31 @@ def _reference_summary() -> dict[str, Any]:
         engine.dispose()
 
 
-@app.command("demo")
-@one_line_errors
-def demo() -> None:
-    """The main job on the current warehouse: migrate, load the reference data, print a summary."""
-    from egov.warehouse.connection import libpq_url, mask_password, resolve_warehouse_url
+def reference_dir_default() -> Path:
+    """The configured reference folder."""
+    return _reference_dir(None)
 
-    started = time.monotonic()
-    folder = _reference_dir(None)
-    with progress_steps() as step:
-        url = step("Starting the warehouse", resolve_warehouse_url)
-        upgrade_message = step("Migrating the warehouse schema", _upgrade)
-        results = step("Running flow load-reference-data", lambda: _run_reference_flow(folder))
-        summary = step("Reading the warehouse summary", _reference_summary)
-    out.print(upgrade_message)
-    _print_load_results(results)
 
+def print_reference_summary() -> None:
+    """The reference data in the warehouse, as one table."""
+    summary = _reference_summary()
     table = Table(title="Warehouse reference data", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("municipalities valid today", str(summary["municipalities_current"]))
-    table.add_row("  of which OKTMO unverified", str(summary["municipalities_unverified"]))
-    table.add_row("  of which population estimated", str(summary["population_estimated"]))
     table.add_row("population used for rates", f"{summary['population_for_rates']:,}")
     table.add_row(
         "МСЗУ services (municipal / regional)",
         f"{summary['services_municipal']} / {summary['services_regional']}",
-    )
-    table.add_row("  of which codes illustrative", str(summary["services_illustrative"]))
-    table.add_row(
-        "channels (online without visit)", f"{summary['channels']} ({summary['channels_online']})"
-    )
-    table.add_row(
-        "plan-schedule versions / milestones",
-        f"{summary['plan_versions']} / {summary['plan_milestones']}",
     )
     table.add_row(
         "latest plan version (effective from)",
         f"{summary['latest_plan_version']} ({summary['latest_plan_effective_from']})",
     )
     out.print(table)
-    out.print(f"warehouse: {mask_password(libpq_url(url))}", soft_wrap=True, highlight=False)
-    out.print('connect with: psql "$(egov warehouse url)"', highlight=False)
-    out.print(f"done in {time.monotonic() - started:.1f} s")
+
+
+app.command("demo")(one_line_errors(demo_command))
 
 
 def run() -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from egov.cli_support import one_line_errors, out, progress_steps
+from egov.cli_support import one_line_errors, out, per_source_table, progress_steps
 from egov.errors import EgovError
 from egov.sources import SOURCE_KEYS
 
@@ -214,11 +214,6 @@ def sources_fetch(
                 failures.append(str(exc))
                 continue
             totals.append(ingest_totals(key, outcomes["deliveries"], outcomes["batches"]))
-    # One column per source keeps the table readable in an 80-column terminal.
-    table = Table(title="Source deliveries")
-    table.add_column("")
-    for row in totals:
-        table.add_column(row["source"], justify="right")
     labels = {
         **{status: f"deliveries {status}" for status in STATUSES},
         "batches_loaded": "batches loaded",
@@ -229,8 +224,7 @@ def sources_fetch(
         "rows_quarantined": "rows quarantined",
         "rows_rejected": "rows of rejected batches",
     }
-    for metric, label in labels.items():
-        table.add_row(label, *(f"{row[metric]:,}" for row in totals))
+    table = per_source_table("Source deliveries", totals, labels)
     out.print(table)
     if failures:
         raise EgovError("; ".join(failures))

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from egov.errors import EgovError
 
@@ -68,3 +69,14 @@ def progress_steps() -> Iterator[Callable[[str, Callable[[], R]], R]]:
             return result
 
         yield step
+
+
+def per_source_table(title: str, rows: list[dict[str, Any]], labels: dict[str, str]) -> Table:
+    """One column per source (rows[i]["source"]) and one row per metric: fits 80 columns."""
+    table = Table(title=title)
+    table.add_column("")
+    for row in rows:
+        table.add_column(row["source"], justify="right")
+    for metric, label in labels.items():
+        table.add_row(label, *(f"{row[metric]:,}" for row in rows))
+    return table

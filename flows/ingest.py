@@ -1,4 +1,8 @@
-"""Flows that fetch or collect each source's deliveries, land them raw, validate and load them."""
+"""Flows that fetch or collect each source's deliveries, land them raw, validate and load them.
+
+Each takes an optional ISO month ('YYYY-MM'): without it the flow is incremental (from the
+source's mark, or the whole inbox); with it, exactly that month's deliveries are asked for.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,7 @@ from tasks.quality import (
     reconcile_municipal_forms,
     validate_and_load_deliveries,
 )
-from tasks.sources import (
-    land_ekc_day,
-    land_epgu_window,
-    land_inbox_files,
-    plan_ekc_days,
-    plan_epgu_windows,
-)
+from tasks.sources import land_deliveries
 from tasks.warehouse import check_warehouse_schema
 
 IngestResult = dict[str, list[dict[str, Any]]]
@@ -36,33 +34,32 @@ def _validate_and_load(source: str, landed: list[dict[str, Any]]) -> IngestResul
 
 
 @flow(name="ingest-epgu-applications", log_prints=True, on_failure=[on_flow_failure])
-def ingest_epgu_applications(until: datetime | None = None, window_hours: int = 24) -> IngestResult:
-    """ЕПГУ: fetch every window from the high-water mark to `until`, land, validate, load."""
+def ingest_epgu_applications(
+    month: str | None = None, until: datetime | None = None, window_hours: int = 24
+) -> IngestResult:
+    """ЕПГУ: fetch the windows since the mark (or a month's missing ones), land, validate, load."""
     check_warehouse_schema()
-    landed: list[dict[str, Any]] = []
-    # Windows go in order: each one moves the high-water mark that the next one starts from.
-    for start, end in plan_epgu_windows(until, window_hours):
-        landed += land_epgu_window(start, end)
+    landed = land_deliveries("epgu", month, until=until, window_hours=window_hours)
     return _validate_and_load("epgu", landed)
 
 
 @flow(name="ingest-ekc-calls", log_prints=True, on_failure=[on_flow_failure])
-def ingest_ekc_calls(today: date | None = None) -> IngestResult:
-    """ЕКЦ: request each day since the mark (re-fetching the last two), land, validate, load."""
+def ingest_ekc_calls(month: str | None = None, today: date | None = None) -> IngestResult:
+    """ЕКЦ: request each day since the mark (or a month's non-final days), land, validate, load."""
     check_warehouse_schema()
-    landed = [land_ekc_day(day) for day in plan_ekc_days(today)]
+    landed = land_deliveries("ekc", month, today=today)
     return _validate_and_load("ekc", landed)
 
 
 @flow(name="ingest-mfc-exports", log_prints=True, on_failure=[on_flow_failure])
-def ingest_mfc_exports() -> IngestResult:
-    """МФЦ: land every daily export in the inbox (a re-delivered day replaces it), load."""
+def ingest_mfc_exports(month: str | None = None) -> IngestResult:
+    """МФЦ: land the daily exports in the inbox (of a month), validate, load; a re-delivery wins."""
     check_warehouse_schema()
-    return _validate_and_load("mfc", land_inbox_files("mfc"))
+    return _validate_and_load("mfc", land_deliveries("mfc", month))
 
 
 @flow(name="ingest-omsu-reports", log_prints=True, on_failure=[on_flow_failure])
-def ingest_omsu_reports() -> IngestResult:
-    """ОМСУ: land every monthly workbook in the inbox (a later file replaces it), validate, load."""
+def ingest_omsu_reports(month: str | None = None) -> IngestResult:
+    """ОМСУ: land the monthly workbooks in the inbox (of a month), validate, load; later wins."""
     check_warehouse_schema()
-    return _validate_and_load("omsu", land_inbox_files("omsu"))
+    return _validate_and_load("omsu", land_deliveries("omsu", month))

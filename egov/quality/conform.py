@@ -9,7 +9,7 @@ that frame, row for row, to the columns of the core fact table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -109,27 +109,48 @@ def _month_start(days: pd.Series) -> pd.Series:
 def source_frame(source: str, dataset: str, batches: Sequence[BatchInput]) -> pd.DataFrame:
     """Records of `dataset` from every batch, stacked with lineage and period columns."""
     pieces: list[pd.DataFrame] = []
+    lineage: dict[str, list[Any]] = {
+        "batch_no": [],
+        "delivery_id": [],
+        "source_file": [],
+        "period_start": [],
+        "period_end": [],
+        "window_start": [],
+        "window_end": [],
+        "oktmo": [],
+    }
     for batch_no, batch in enumerate(batches):
         for part in batch.parts:
             if part.dataset != dataset or part.parsed.records.empty:
                 continue
-            piece = part.parsed.records.copy()
-            piece["batch_no"] = batch_no
-            piece["delivery_id"] = part.delivery_id
-            piece["source_file"] = part.parsed.file
-            piece["period_start"] = pd.Timestamp(batch.period_start)
-            piece["period_end"] = pd.Timestamp(batch.period_end)
-            if batch.window is not None:
-                piece["window_start"] = pd.Timestamp(batch.window[0]).tz_convert(IRKUTSK_ZONE)
-                piece["window_end"] = pd.Timestamp(batch.window[1]).tz_convert(IRKUTSK_ZONE)
-            if source == "omsu":
-                piece["oktmo"] = batch.oktmo
-            pieces.append(piece)
+            pieces.append(part.parsed.records)
+            lineage["batch_no"].append(batch_no)
+            lineage["delivery_id"].append(part.delivery_id)
+            lineage["source_file"].append(part.parsed.file)
+            lineage["period_start"].append(pd.Timestamp(batch.period_start))
+            lineage["period_end"].append(pd.Timestamp(batch.period_end))
+            window = batch.window
+            lineage["window_start"].append(
+                None if window is None else pd.Timestamp(window[0]).tz_convert(IRKUTSK_ZONE)
+            )
+            lineage["window_end"].append(
+                None if window is None else pd.Timestamp(window[1]).tz_convert(IRKUTSK_ZONE)
+            )
+            lineage["oktmo"].append(batch.oktmo)
     if not pieces:
         return pd.DataFrame(
             {c: pd.Series([], dtype="object") for c in ("batch_no", "source_file", "source_row")}
         ).astype({"batch_no": "int64", "source_row": "int64"})
+    # One concat, then each lineage value repeated over its piece's rows: copying every piece
+    # to add columns one by one cost more than the concat itself.
     frame = pd.concat(pieces, ignore_index=True)
+    rows_of_piece = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
+    if all(w is None for w in lineage["window_start"]):
+        del lineage["window_start"], lineage["window_end"]
+    if source != "omsu":
+        del lineage["oktmo"]
+    for column, values in lineage.items():
+        frame[column] = pd.Series(values).take(rows_of_piece).reset_index(drop=True)
     if source == "mfc":
         frame["accepted_date"] = _local_day(frame["accepted_at"])
     elif source == "ekc":

@@ -154,9 +154,14 @@ class BatchVerdict:
         return sorted(failed, key=lambda r: (r.severity != "blocking", r.expectation))
 
 
+_EMPTY_QUARANTINE = pd.DataFrame({c: pd.Series([], dtype="object") for c in QUARANTINE_COLUMNS})
+
+
 def empty_quarantine() -> pd.DataFrame:
     """A quarantine frame with no rows."""
-    return pd.DataFrame({c: pd.Series([], dtype="object") for c in QUARANTINE_COLUMNS})
+    # A copy of a template: building nine empty Series cost more than the rest of a clean
+    # batch's verdict.
+    return _EMPTY_QUARANTINE.copy()
 
 
 # --- row-level rules ---------------------------------------------------------------------
@@ -199,7 +204,7 @@ def _raw_values(frame: pd.DataFrame, positions: npt.NDArray[np.int64]) -> list[s
     ]
 
 
-def _parser_quarantine(batch: BatchInput) -> pd.DataFrame:
+def _parser_quarantine(batch: BatchInput) -> pd.DataFrame | None:
     records = [
         {
             "dataset": part.dataset,
@@ -215,9 +220,7 @@ def _parser_quarantine(batch: BatchInput) -> pd.DataFrame:
         for part in batch.parts
         for reject in part.parsed.rejects
     ]
-    return (
-        pd.DataFrame(records, columns=list(QUARANTINE_COLUMNS)) if records else empty_quarantine()
-    )
+    return pd.DataFrame(records, columns=list(QUARANTINE_COLUMNS)) if records else None
 
 
 @dataclass
@@ -284,9 +287,9 @@ def _row_results(
 
 def _row_quarantine(
     run: _DatasetRun, positions: npt.NDArray[np.int64], batch_rows: _BatchRows
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     if not len(positions):
-        return empty_quarantine()
+        return None
     rules_of: dict[int, list[str]] = defaultdict(list)
     columns_of: dict[int, str | None] = {}
     reasons_of: dict[int, str] = {}
@@ -544,7 +547,7 @@ def _verdict(
         accepted[run.dataset] = run.core.iloc[keep][columns].reset_index(drop=True)
         parts.append(_row_quarantine(run, bad[run.dataset], rows[i]))
         loaded += len(keep)
-    filled = [q for q in parts if len(q)]
+    filled = [q for q in parts if q is not None and len(q)]
     quarantine = pd.concat(filled, ignore_index=True) if filled else empty_quarantine()
     status: BatchStatus = "partial" if len(quarantine) else "loaded"
     return BatchVerdict(

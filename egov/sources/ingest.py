@@ -107,6 +107,12 @@ def epgu_window_key(start: datetime, end: datetime) -> str:
     return f"applications {local_start.isoformat()}..{local_end.isoformat()}"
 
 
+def parse_epgu_window_key(key: str) -> tuple[datetime, datetime]:
+    """The window of a manifest's delivery key (the inverse of `epgu_window_key`)."""
+    start, _, end = key.removeprefix("applications ").partition("..")
+    return datetime.fromisoformat(start), datetime.fromisoformat(end)
+
+
 def land_epgu_window(
     engine: Engine, store: RawStore, client: EpguClient, start: datetime, end: datetime
 ) -> list[LandedDelivery]:
@@ -205,9 +211,17 @@ def _month_end(first: date) -> date:
 
 
 def land_inbox(
-    engine: Engine, store: RawStore, source: Literal["mfc", "omsu"], settings: Settings
+    engine: Engine,
+    store: RawStore,
+    source: Literal["mfc", "omsu"],
+    settings: Settings,
+    month: date | None = None,
 ) -> list[LandedDelivery | DeliveryOutcome]:
-    """Land every well-named file of the source's inbox; badly named files are reported."""
+    """Land the well-named files of the source's inbox (of one month, if given).
+
+    Badly named files are reported as ignored on every scan, scoped or not: they belong to no
+    month, and a scoped run must not hide them.
+    """
     if source == "mfc":
         scan = scan_mfc_inbox(settings.resolved_mfc_inbox)
     else:
@@ -216,6 +230,8 @@ def land_inbox(
         DeliveryOutcome(source, item.name, "ignored", error=item.reason) for item in scan.ignored
     ]
     for file in scan.files:
+        if month is not None and file.month != month:
+            continue
         try:
             content = read_inbox_file(file)
         except DeliveryError as exc:

@@ -1,6 +1,7 @@
 -- Landed deliveries of a source that no batch has validated yet, the latest under each key
 -- (an older delivery superseded by a newer one under the same key is never validated).
 -- ЕПГУ pages are validated through their window manifest, so only manifests are listed there.
+-- load_bytes: what the batch will read (a manifest: its window's pages), to size chunks.
 -- Grain: one delivery.
 SELECT
     d.delivery_id,
@@ -9,7 +10,19 @@ SELECT
     d.period_end,
     d.checksum_sha256,
     d.media_type,
-    d.metadata
+    d.metadata,
+    CASE
+        WHEN d.media_type = :epgu_window_media_type
+            THEN (
+                SELECT coalesce(sum(page.size_bytes), 0)
+                FROM raw.deliveries AS page
+                WHERE
+                    page.source = d.source
+                    AND page.period_start = d.period_start
+                    AND starts_with(page.delivery_key, d.delivery_key || ' page ')
+            )
+        ELSE d.size_bytes
+    END AS load_bytes
 FROM raw.deliveries AS d
 WHERE
     d.source = :source

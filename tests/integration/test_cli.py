@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,6 +55,9 @@ def fresh_machine_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         ["sources", "generate"],
         ["sources", "serve"],
         ["sources", "fetch"],
+        ["run"],
+        ["backfill"],
+        ["status"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -65,12 +69,27 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_demo_on_a_fresh_machine_builds_a_warehouse_that_psql_can_reach(
     fresh_machine_env: dict[str, str],
 ) -> None:
-    demo = _egov("demo", env=fresh_machine_env)
+    # The README's main job, on a smaller world (the same path, a fraction of the rows).
+    demo = _egov("demo", "--scale", "0.003", env=fresh_machine_env, timeout=600)
     output = demo.stdout + demo.stderr
     assert demo.returncode == 0, output
     assert "Traceback" not in output
     assert "ERROR" not in output
     assert "2,370,102" in demo.stdout  # population used for rates covers the oblast total
+    failed_row = re.search(r"chunks failed\s*│([\s│0-9,]*)", demo.stdout)
+    assert failed_row is not None, demo.stdout
+    assert set(failed_row.group(1).replace("│", "").split()) == {"0"}
+    assert "months recomputed by the snapshot step: 2023-01..2024-12 (24)" in demo.stdout
+
+    status = _egov("status", env=fresh_machine_env)
+    assert status.returncode == 0, status.stderr
+    assert "Loaded and missing, per source" in status.stdout
+    assert "Last batches" in status.stdout
+
+    # A second demo finds every chunk unchanged and writes nothing.
+    again = _egov("demo", "--scale", "0.003", env=fresh_machine_env, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "snapshot step: nothing changed, nothing recomputed" in again.stdout
 
     url = _egov("warehouse", "url", env=fresh_machine_env)
     assert url.returncode == 0, url.stderr

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from egov.sources import epgu
+from egov.sources.contract import EPGU_STATUSES
 from egov.sources.epgu import parse_epgu_page
 from egov.sources.records import DeliveryError
 
@@ -177,3 +179,38 @@ def test_an_unreadable_page_is_a_delivery_error_naming_the_page(
         parse_epgu_page(content, PAGE)
     assert reason in str(caught.value)
     assert str(caught.value).startswith(f"epgu {PAGE}: ")
+
+
+def test_a_clean_page_parses_as_it_would_item_by_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        item(
+            application_id=f"EPGU-2024-{i:09d}",
+            submitted_at=["2024-03-05T10:22:31+08:00", "2024-03-05T02:22:31Z"][i % 2],
+            updated_at=["2024-03-07T09:00:00.123456+03:00", "2024-03-07 09:00:00+08:00"][i % 2],
+            status=EPGU_STATUSES[i % len(EPGU_STATUSES)],
+            requires_visit=i % 3 == 0,
+        )
+        for i in range(50)
+    ]
+    whole = parse_epgu_page(page(items), PAGE)
+    monkeypatch.setattr(epgu, "_clean_columns", lambda items: None)
+    one_by_one = parse_epgu_page(page(items), PAGE)
+    pd.testing.assert_frame_equal(whole.records, one_by_one.records, check_exact=True)
+    assert whole.rows_in == one_by_one.rows_in == 50 and whole.rejects == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"submitted_at": "2024-02-30T10:00:00+08:00"},  # shaped like a timestamp, no such day
+        {"requires_visit": 1},
+        {"target_oktmo": "2570100"},
+        {"status": "done"},
+        {"service_code": ...},
+        {"application_id": " EPGU-1"},
+    ],
+)
+def test_any_doubt_sends_the_page_item_by_item(changes: dict[str, Any]) -> None:
+    assert epgu._clean_columns([item(), item(**changes)]) is None
+    parsed = parse_epgu_page(page([item(), item(**changes)]), PAGE)
+    assert [r.row for r in parsed.rejects] == [2]

@@ -1,0 +1,1 @@
+"""Indicators: monthly application counts, the ЕПГУ share (I1) and its summary."""

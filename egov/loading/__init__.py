@@ -1,0 +1,1 @@
+"""Loading the warehouse: month-scoped landing, backfill planning and run summaries."""

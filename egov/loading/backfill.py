@@ -1,0 +1,156 @@
+"""Backfill planning and reporting as plain values: chunks of (source, month), their outcome.
+
+A chunk is one source's deliveries of one month (or, month None, everything since the source's
+mark). The flows run the chunks in order and report each one; these functions decide which
+chunks to run and say what happened, without Prefect or a database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from egov.loading.months import month_label, month_range
+from egov.quality.freshness import MissingPeriod
+from egov.sources import SOURCE_KEYS
+from egov.sources.ingest import check_source_key
+
+CHUNK_STATUSES = ("loaded", "partial", "rejected", "skipped_unchanged", "failed")
+"""Worst first when read right to left: a chunk takes the worst status of its batches."""
+_SEVERITY = {"skipped_unchanged": 0, "loaded": 1, "partial": 2, "rejected": 3, "failed": 4}
+
+
+def check_sources(sources: Sequence[str] | None) -> list[str]:
+    """The requested sources in the project's order (all of them when none are given)."""
+    if not sources:
+        return list(SOURCE_KEYS)
+    wanted = {check_source_key(s) for s in sources}
+    return [s for s in SOURCE_KEYS if s in wanted]
+
+
+def plan_month_chunks(
+    first: str, last: str, sources: Sequence[str] | None
+) -> list[tuple[str, str]]:
+    """(source, 'YYYY-MM') for every month in the range and source, month by month."""
+    wanted = check_sources(sources)
+    return [(s, month_label(m)) for m in month_range(first, last) for s in wanted]
+
+
+def plan_recapture_chunks(
+    missing: Iterable[MissingPeriod], first: str, last: str, sources: Sequence[str] | None
+) -> list[tuple[str, str]]:
+    """The chunks of the range holding a period the freshness calendar reports missing."""
+    wanted = check_sources(sources)
+    months = set(month_range(first, last))
+    gaps = {(p.source, p.period.start.replace(day=1)) for p in missing}
+    return [(s, month_label(m)) for m in sorted(months) for s in wanted if (s, m) in gaps]
+
+
+def chunk_status(deliveries: Sequence[dict[str, Any]], batches: Sequence[dict[str, Any]]) -> str:
+    """The worst batch verdict of a chunk; `skipped_unchanged` when it changed nothing."""
+    statuses = [str(b["status"]) for b in batches]
+    if not statuses:
+        # Nothing new was validated: every delivery was unchanged (or the month owed none).
+        return "skipped_unchanged"
+    return max(statuses, key=lambda s: _SEVERITY[s])
+
+
+def chunk_report(
+    source: str,
+    month: str | None,
+    deliveries: Sequence[dict[str, Any]],
+    batches: Sequence[dict[str, Any]],
+    error: str | None = None,
+) -> dict[str, Any]:
+    """Plain-value outcome of one chunk (flow results, artifacts, the CLI's table)."""
+    landing = Counter(d["status"] for d in deliveries)
+    return {
+        "source": source,
+        "month": month,
+        "status": "failed" if error else chunk_status(deliveries, batches),
+        "error": error,
+        "deliveries_new": landing["new"] + landing["changed"],
+        "deliveries_unchanged": landing["unchanged"],
+        "deliveries_ignored": landing["ignored"] + landing["unavailable"],
+        "batches": len(batches),
+        "rows_in": sum(b["rows_in"] for b in batches),
+        "rows_loaded": sum(b["rows_loaded"] for b in batches),
+        "rows_quarantined": sum(b["rows_quarantined"] for b in batches),
+        "rows_rejected": sum(b["rows_rejected"] for b in batches),
+        "batch_ids": [b["batch_id"] for b in batches if b.get("batch_id") is not None],
+        "deliveries": list(deliveries),
+        "batch_summaries": list(batches),
+    }
+
+
+def failed_chunks(chunks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chunks that raised, in run order."""
+    return [c for c in chunks if c["status"] == "failed"]
+
+
+def run_totals(chunks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per source (plus 'all'): chunks by status and row accounting."""
+    rows = []
+    for source in [*SOURCE_KEYS, "all"]:
+        picked = [c for c in chunks if source in (c["source"], "all")]
+        if not picked:
+            continue
+        by_status = Counter(c["status"] for c in picked)
+        rows.append(
+            {
+                "source": source,
+                **{status: by_status.get(status, 0) for status in CHUNK_STATUSES},
+                **{
+                    key: sum(c[key] for c in picked)
+                    for key in (
+                        "batches",
+                        "rows_in",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_rejected",
+                    )
+                },
+            }
+        )
+    return rows
+
+
+def _cell(value: Any) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def run_summary_markdown(title: str, chunks: Sequence[dict[str, Any]]) -> str:
+    """Totals per source, then every chunk that did something (or failed), for an artifact."""
+    totals = run_totals(chunks)
+    lines = [f"# {title}", ""]
+    if not totals:
+        return "\n".join([*lines, "No chunks ran.", ""])
+    header = list(totals[0])
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(row[k]) for k in header) + " |" for row in totals]
+    changed = [c for c in chunks if c["status"] != "skipped_unchanged"]
+    if changed:
+        lines += ["", "## Chunks that loaded, rejected or failed", ""]
+        lines += ["| source | month | status | batches | rows loaded | quarantined | error |"]
+        lines += ["|---|---|---|---|---|---|---|"]
+        for c in changed[:200]:
+            cells = [
+                c["source"],
+                c["month"] or "since mark",
+                c["status"],
+                c["batches"],
+                c["rows_loaded"],
+                c["rows_quarantined"],
+                c["error"],
+            ]
+            lines.append("| " + " | ".join(_cell(v) for v in cells) + " |")
+        if len(changed) > 200:
+            lines.append(f"| … | | | | | | {len(changed) - 200} more |")
+    return "\n".join(lines) + "\n"
+
+
+def months_to_labels(months: Iterable[date]) -> list[str]:
+    """'YYYY-MM' labels of months, sorted, without repeats."""
+    return sorted({month_label(m.replace(day=1)) for m in months})

@@ -1,0 +1,43 @@
+"""Flow that brings the monthly counts up to date and summarises the ЕПГУ share (I1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from prefect import flow
+
+from egov.loading.months import month_label, parse_month
+from egov.quality.alerts import on_flow_failure
+from egov.sources.contract import IRKUTSK
+from tasks import indicators
+from tasks.warehouse import check_warehouse_schema
+
+
+def default_as_of(today: date, is_final: bool) -> date:
+    """Today for a provisional run; for a final one the last day of the previous month (the
+    final run on the 11th closes the month whose forms were due on the 10th)."""
+    return today.replace(day=1) - timedelta(days=1) if is_final else today
+
+
+@flow(name="compute-snapshots", log_prints=True, on_failure=[on_flow_failure])
+def compute_snapshots(
+    months: list[str] | None = None, as_of: date | None = None, is_final: bool = False
+) -> dict[str, Any]:
+    """Refresh the monthly counts of the months ('YYYY-MM'; None = every month with facts),
+    then summarise the share as of `as_of` and publish the summary as an artifact."""
+    # Bad month strings fail before any warehouse work, naming the value.
+    wanted = sorted({parse_month(m) for m in months}) if months is not None else None
+    check_warehouse_schema()
+    if wanted is None:
+        wanted = indicators.months_with_facts()
+    refreshed = indicators.refresh_monthly_counts(wanted)
+    as_of = as_of or default_as_of(datetime.now(IRKUTSK).date(), is_final)
+    summary = {
+        **indicators.summarise_share(as_of),
+        "is_final": is_final,
+        "months_refreshed": [month_label(m) for m in wanted],
+        "refresh": refreshed,
+    }
+    indicators.publish_share_summary(summary)
+    return summary

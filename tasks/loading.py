@@ -1,0 +1,128 @@
+"""Tasks and the chunk runner shared by the `pipeline` and `backfill` flows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from egov.loading.backfill import (
+    chunk_report,
+    months_to_labels,
+    plan_month_chunks,
+    plan_recapture_chunks,
+    run_summary_markdown,
+)
+from egov.quality.freshness import CALENDAR_PATH, load_reporting_calendar, missing_periods
+from egov.quality.freshness_store import select_loaded_periods, select_municipalities
+from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.sql import run_sql
+from tasks.quality import (
+    alert_on_rejected_batches,
+    reconcile_municipal_forms,
+    validate_and_load_deliveries,
+)
+from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
+from tasks.sources import land_deliveries
+
+
+@task(
+    retries=WAREHOUSE_RETRIES,
+    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
+    retry_condition_fn=is_transient_failure,
+)
+def plan_backfill(
+    from_month: str,
+    to_month: str,
+    sources: list[str] | None,
+    recapture: bool,
+    as_of: datetime | None = None,
+) -> list[tuple[str, str]]:
+    """(source, month) chunks to run: all of the range, or those with gaps (recapture)."""
+    if not recapture:
+        return plan_month_chunks(from_month, to_month, sources)
+    engine = create_warehouse_engine()
+    try:
+        with engine.connect() as conn:
+            loaded, municipalities = select_loaded_periods(conn), select_municipalities(conn)
+    finally:
+        engine.dispose()
+    missing = missing_periods(
+        load_reporting_calendar(CALENDAR_PATH), loaded, as_of or datetime.now(UTC), municipalities
+    )
+    return plan_recapture_chunks(missing, from_month, to_month, sources)
+
+
+def run_chunk(
+    source: str,
+    month: str | None,
+    *,
+    until: datetime | None = None,
+    today: date | None = None,
+    window_hours: int = 24,
+) -> dict[str, Any]:
+    """Land and load one chunk inside a flow; a failure is reported, not raised.
+
+    Deliveries landed before a failure stay pending and are validated by the next chunk of the
+    same source (or the next run), so a failed chunk loses nothing.
+    """
+    landed = land_deliveries.with_options(task_run_name=f"land-{source}-{month or 'since-mark'}")(
+        source, month, until=until, today=today, window_hours=window_hours, return_state=True
+    )
+    deliveries: list[dict[str, Any]] = landed.result() if landed.is_completed() else []
+    loaded = validate_and_load_deliveries(source, data_docs="failed", return_state=True)
+    batches: list[dict[str, Any]] = []
+    if loaded.is_completed():
+        batches = loaded.result()
+    error = next(
+        (state.message or "failed" for state in (landed, loaded) if not state.is_completed()),
+        None,
+    )
+    report = chunk_report(source, month, deliveries, batches, error)
+    # One line per chunk in the run's log; the CLI's progress bar listens for `egov_chunk`.
+    get_run_logger().info(
+        "chunk %s %s: %s, %s batches, %s rows loaded%s",
+        source,
+        month or "since mark",
+        report["status"],
+        report["batches"],
+        report["rows_loaded"],
+        f" ({error})" if error else "",
+        extra={"egov_chunk": {"source": source, "month": month, "status": report["status"]}},
+    )
+    return report
+
+
+@task(
+    retries=WAREHOUSE_RETRIES,
+    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
+    retry_condition_fn=is_transient_failure,
+)
+def select_stale_months() -> list[str]:
+    """'YYYY-MM' months whose counts lag the facts: this run's and any a crashed run left."""
+    engine = create_warehouse_engine()
+    try:
+        with engine.connect() as conn:
+            return months_to_labels(run_sql(conn, "loading/select_stale_months").scalars())
+    finally:
+        engine.dispose()
+
+
+@task
+def publish_run_summary(title: str, chunks: list[dict[str, Any]]) -> None:
+    """Publish the chunks' outcomes (per source totals, what changed or failed) as markdown."""
+    create_markdown_artifact(
+        key="egov-run-summary",
+        markdown=run_summary_markdown(title, chunks),
+        description=title,
+    )
+
+
+def reconcile_and_alert(chunks: list[dict[str, Any]]) -> None:
+    """Reconcile the forms of the months the chunks touched; alert on their rejected batches."""
+    batches = [b for chunk in chunks for b in chunk["batch_summaries"]]
+    if batches:
+        reconcile_municipal_forms(batches)
+        alert_on_rejected_batches(batches)

@@ -1,0 +1,127 @@
+"""Backfill plans, chunk verdicts and the run summary, as plain values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from egov.errors import EgovError
+from egov.loading.backfill import (
+    check_sources,
+    chunk_report,
+    chunk_status,
+    failed_chunks,
+    plan_month_chunks,
+    plan_recapture_chunks,
+    run_summary_markdown,
+    run_totals,
+)
+from egov.quality.freshness import MissingPeriod, Period
+
+
+def _batch(
+    status: str, rows_in: int = 10, loaded: int = 10, quarantined: int = 0
+) -> dict[str, Any]:
+    return {
+        "batch_id": 1,
+        "status": status,
+        "rows_in": rows_in,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "rows_rejected": rows_in - loaded - quarantined,
+    }
+
+
+def _missing(source: str, day: date) -> MissingPeriod:
+    return MissingPeriod(source, None, Period(day, day), datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_sources_default_to_all_in_project_order() -> None:
+    assert check_sources(None) == ["epgu", "mfc", "omsu", "ekc"]
+    assert check_sources(["ekc", "epgu"]) == ["epgu", "ekc"]
+
+
+def test_an_unknown_source_is_an_error_listing_the_valid_ones() -> None:
+    with pytest.raises(EgovError, match="expected one of epgu, mfc, omsu, ekc"):
+        check_sources(["gosuslugi"])
+
+
+def test_a_month_plan_goes_month_by_month_over_every_source() -> None:
+    assert plan_month_chunks("2024-01", "2024-02", ["mfc", "epgu"]) == [
+        ("epgu", "2024-01"),
+        ("mfc", "2024-01"),
+        ("epgu", "2024-02"),
+        ("mfc", "2024-02"),
+    ]
+
+
+def test_recapture_plans_only_months_with_a_gap_inside_the_range() -> None:
+    missing = [
+        _missing("ekc", date(2024, 2, 10)),
+        _missing("ekc", date(2024, 2, 11)),
+        _missing("mfc", date(2023, 12, 31)),  # outside the range
+        _missing("omsu", date(2024, 1, 1)),
+    ]
+    assert plan_recapture_chunks(missing, "2024-01", "2024-03", None) == [
+        ("omsu", "2024-01"),
+        ("ekc", "2024-02"),
+    ]
+    assert plan_recapture_chunks(missing, "2024-01", "2024-03", ["mfc"]) == []
+
+
+def test_a_chunk_takes_the_worst_verdict_of_its_batches() -> None:
+    assert chunk_status([], [_batch("loaded"), _batch("partial", quarantined=1)]) == "partial"
+    assert chunk_status([], [_batch("loaded"), _batch("rejected", loaded=0)]) == "rejected"
+    assert chunk_status([], [_batch("skipped_unchanged", 0, 0), _batch("loaded")]) == "loaded"
+
+
+def test_a_chunk_without_batches_is_skipped_unchanged() -> None:
+    deliveries = [{"status": "unchanged"}, {"status": "unchanged"}]
+    assert chunk_status(deliveries, []) == "skipped_unchanged"
+
+
+def test_a_failed_chunk_reports_its_error_and_what_it_did_before() -> None:
+    report = chunk_report("epgu", "2024-03", [{"status": "new"}], [_batch("loaded")], "HTTP 503")
+    assert report["status"] == "failed"
+    assert report["error"] == "HTTP 503"
+    assert report["deliveries_new"] == 1
+    assert report["rows_loaded"] == 10
+    assert failed_chunks([report]) == [report]
+
+
+def test_totals_add_up_per_source_and_overall() -> None:
+    chunks = [
+        chunk_report("mfc", "2024-01", [], [_batch("loaded", 10, 9, 1)]),
+        chunk_report("mfc", "2024-02", [{"status": "unchanged"}], []),
+        chunk_report("ekc", "2024-01", [], [_batch("rejected", 5, 0)]),
+    ]
+    totals = {row["source"]: row for row in run_totals(chunks)}
+    assert set(totals) == {"mfc", "ekc", "all"}
+    assert totals["mfc"]["loaded"] == 1
+    assert totals["mfc"]["skipped_unchanged"] == 1
+    assert totals["all"]["rows_in"] == 15
+    assert totals["all"]["rows_in"] == (
+        totals["all"]["rows_loaded"]
+        + totals["all"]["rows_quarantined"]
+        + totals["all"]["rows_rejected"]
+    )
+
+
+def test_the_summary_lists_only_chunks_that_did_something() -> None:
+    chunks = [
+        chunk_report("mfc", "2024-01", [], [_batch("loaded")]),
+        chunk_report("mfc", "2024-02", [{"status": "unchanged"}], []),
+        chunk_report("epgu", None, [], [], "ЕПГУ window 2024-03-01: 503 | retry budget spent"),
+    ]
+    markdown = run_summary_markdown("backfill 2024-01..2024-02", chunks)
+    assert markdown.startswith("# backfill 2024-01..2024-02")
+    assert "| mfc | 2024-01 | loaded |" in markdown
+    assert "2024-02 | skipped_unchanged" not in markdown
+    assert "| epgu | since mark | failed |" in markdown
+    assert "503 \\| retry budget spent" in markdown
+
+
+def test_an_empty_run_says_so() -> None:
+    assert "No chunks ran." in run_summary_markdown("pipeline", [])
