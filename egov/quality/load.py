@@ -241,11 +241,8 @@ def expectation_result_params(batch_id: int, result: RuleResult) -> dict[str, An
     }
 
 
-def write_verdict(
-    conn: Connection, verdict: BatchVerdict, started_at: datetime, flow_run_id: str | None
-) -> int:
-    """Record the batch and merge its accepted rows (the caller holds the transaction)."""
-    batch = verdict.batch
+def insert_batch_row(conn: Connection, batch: BatchInput, outcome: dict[str, Any]) -> int:
+    """Record a batch (its identity plus the outcome's columns) and link its deliveries."""
     batch_id = int(
         run_sql(
             conn,
@@ -256,17 +253,8 @@ def write_verdict(
                 "oktmo": batch.oktmo,
                 "period_start": batch.period_start,
                 "period_end": batch.period_end,
-                "status": verdict.status,
-                "rows_in": verdict.rows_in,
-                "rows_loaded": verdict.rows_loaded,
-                "rows_quarantined": verdict.rows_quarantined,
-                "rows_rejected": verdict.rows_rejected,
-                "volume": verdict.volume,
                 "checksum_sha256": batch.checksum_sha256,
-                "message": verdict.message,
-                "notes": json.dumps(verdict.notes, ensure_ascii=False),
-                "flow_run_id": flow_run_id,
-                "started_at": started_at,
+                **outcome,
             },
         ).scalar_one()
     )
@@ -274,6 +262,30 @@ def write_verdict(
         conn,
         "quality/insert_batch_delivery",
         [{"delivery_id": d, "batch_id": batch_id} for d in batch.delivery_ids],
+    )
+    return batch_id
+
+
+def write_verdict(
+    conn: Connection, verdict: BatchVerdict, started_at: datetime, flow_run_id: str | None
+) -> int:
+    """Record the batch and merge its accepted rows (the caller holds the transaction)."""
+    batch = verdict.batch
+    batch_id = insert_batch_row(
+        conn,
+        batch,
+        {
+            "status": verdict.status,
+            "rows_in": verdict.rows_in,
+            "rows_loaded": verdict.rows_loaded,
+            "rows_quarantined": verdict.rows_quarantined,
+            "rows_rejected": verdict.rows_rejected,
+            "volume": verdict.volume,
+            "message": verdict.message,
+            "notes": json.dumps(verdict.notes, ensure_ascii=False),
+            "flow_run_id": flow_run_id,
+            "started_at": started_at,
+        },
     )
     if verdict.results:
         run_sql(
@@ -409,36 +421,22 @@ def write_skipped_unchanged(
     flow_run_id: str | None,
 ) -> int:
     """Record a delivery whose bytes equal the batch in force: a batch row, no facts touched."""
-    batch_id = int(
-        run_sql(
-            conn,
-            "quality/insert_load_batch",
-            {
-                "source": batch.source,
-                "batch_key": batch.batch_key,
-                "oktmo": batch.oktmo,
-                "period_start": batch.period_start,
-                "period_end": batch.period_end,
-                "status": "skipped_unchanged",
-                "rows_in": 0,
-                "rows_loaded": 0,
-                "rows_quarantined": 0,
-                "rows_rejected": 0,
-                "volume": in_force.volume,
-                "checksum_sha256": batch.checksum_sha256,
-                "message": f"same checksum as batch {in_force.batch_id}, which stays in force",
-                "notes": "[]",
-                "flow_run_id": flow_run_id,
-                "started_at": started_at,
-            },
-        ).scalar_one()
-    )
-    run_sql(
+    return insert_batch_row(
         conn,
-        "quality/insert_batch_delivery",
-        [{"delivery_id": d, "batch_id": batch_id} for d in batch.delivery_ids],
+        batch,
+        {
+            "status": "skipped_unchanged",
+            "rows_in": 0,
+            "rows_loaded": 0,
+            "rows_quarantined": 0,
+            "rows_rejected": 0,
+            "volume": in_force.volume,
+            "message": f"same checksum as batch {in_force.batch_id}, which stays in force",
+            "notes": "[]",
+            "flow_run_id": flow_run_id,
+            "started_at": started_at,
+        },
     )
-    return batch_id
 
 
 def skipped_summary(batch: BatchInput, batch_id: int | None, message: str) -> dict[str, Any]:
