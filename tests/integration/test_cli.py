@@ -83,7 +83,7 @@ def test_demo_on_a_fresh_machine_builds_a_warehouse_that_psql_can_reach(
 
     status = _egov("status", env=fresh_machine_env)
     assert status.returncode == 0, status.stderr
-    assert "Loaded and missing, per source" in status.stdout
+    assert "Loaded, and missing as of" in status.stdout
     assert "Last batches" in status.stdout
 
     # A second demo finds every chunk unchanged and writes nothing.
