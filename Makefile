@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format lock clean
+.PHONY: install demo test browser lint format lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,11 @@ install: $(STAMP)  ## create .venv and install the pinned working set
 demo: install  ## main job on the embedded warehouse: migrate, load reference data, summary
 	$(BIN)/egov demo
 
-test: install  ## unit + integration tests against a real (embedded) PostgreSQL
+test: install browser  ## unit + integration tests against a real (embedded) PostgreSQL
 	$(BIN)/python -m pytest
+
+browser:  ## headless Chromium for the report's browser test (apt-get, idempotent)
+	scripts/install-browser.sh
 
 lint: install  ## the same static checks CI runs
 	$(BIN)/ruff check .

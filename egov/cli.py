@@ -11,6 +11,7 @@ from rich.table import Table
 from egov.cli_demo import demo_command
 from egov.cli_loading import register as register_loading_commands
 from egov.cli_quality import quality_app
+from egov.cli_snapshot import register as register_snapshot_commands
 from egov.cli_sources import sources_app
 from egov.cli_support import one_line_errors, out, progress_steps, state
 from egov.errors import EgovError
@@ -31,6 +32,7 @@ app.add_typer(reference_app, name="reference")
 app.add_typer(sources_app, name="sources")
 app.add_typer(quality_app, name="quality")
 register_loading_commands(app)
+register_snapshot_commands(app)
 
 
 @app.callback()

@@ -6,7 +6,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +28,8 @@ benchmark (`python -m bench.throughput`) measures scale 1.0."""
 DEMO_SEED = 20240321
 DEMO_AS_OF = datetime(2025, 1, 10, 12, 0, tzinfo=IRKUTSK)
 """The simulated world ends with December 2024; the demo pretends it is early January 2025."""
+DEMO_YEAR_ENDS = (date(2023, 12, 31), date(2024, 12, 31))
+"""The plan's milestone dates: the demo snapshots both and reports on the last."""
 
 
 def _world_params(scale: float, seed: int) -> dict[str, Any]:
@@ -88,6 +90,28 @@ def _read_share_summary() -> dict[str, Any]:
         engine.dispose()
 
 
+def write_year_end_reports(folder: Path) -> Path:
+    """Snapshot the plan's two year ends, print the last one and write its HTML report."""
+    from egov.cli_snapshot import print_snapshot
+    from egov.report.data import report_data
+    from egov.report.render import render_report_html
+    from egov.warehouse.connection import create_warehouse_engine
+    from flows.snapshots import compute_snapshots
+
+    engine = create_warehouse_engine()
+    try:
+        for as_of in DEMO_YEAR_ENDS:
+            # The backfill's snapshot step already refreshed the counts: refresh no month here.
+            result = compute_snapshots(months=[], as_of=as_of)
+            data = report_data(engine, result["snapshot"]["snapshot_id"])
+    finally:
+        engine.dispose()
+    print_snapshot(data, result["snapshot"])
+    path = folder / f"report-{data['as_of']}.html"
+    path.write_text(render_report_html(data), encoding="utf-8")
+    return path
+
+
 def demo_command(
     scale: Annotated[
         float, typer.Option(help="World volume (1.0 = the whole oblast).", min=0.001)
@@ -145,6 +169,8 @@ def demo_command(
     if not report.get("snapshots"):
         # Nothing changed, so nothing was recomputed: show the counts already in the warehouse.
         print_share_summary(_read_share_summary())
+    report_path = write_year_end_reports(get_settings().data_dir / "demo")
     out.print(f"warehouse: {mask_password(libpq_url(url))}", soft_wrap=True, highlight=False)
     out.print('connect with: psql "$(egov warehouse url)"; see `egov status`', highlight=False)
+    out.print(f"report: {report_path}", soft_wrap=True, highlight=False)
     out.print(f"done in {time.monotonic() - started:.1f} s")

@@ -6,3 +6,4 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 REFERENCE_DIR = PROJECT_ROOT / "reference"
+METHODOLOGY_DIR = PROJECT_ROOT / "methodology"

@@ -10,8 +10,10 @@ import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from egov.paths import REFERENCE_DIR
+from egov.paths import METHODOLOGY_DIR, REFERENCE_DIR
 from egov.sources.contract import EKC_FIRST_DAY, IRKUTSK
+
+DEFAULT_METHODOLOGY_VERSION = "1.0"
 
 # The simulator's listening ports and credentials; the defaults below point the connectors at it.
 DEFAULT_EPGU_PORT = 8731
@@ -43,6 +45,13 @@ class Settings(BaseSettings):
     reference_dir: Path = Field(
         default=REFERENCE_DIR,
         description="Folder with the reference data files (municipalities, services, plan).",
+    )
+    methodology_version: str = Field(
+        default=DEFAULT_METHODOLOGY_VERSION,
+        description="Methodology version of the indicators: the file <methodology_dir>/<v>.yaml.",
+    )
+    methodology_dir: Path = Field(
+        default=METHODOLOGY_DIR, description="Folder of the versioned methodology files."
     )
 
     world_dir: Path | None = Field(

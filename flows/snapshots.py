@@ -25,7 +25,7 @@ def compute_snapshots(
     months: list[str] | None = None, as_of: date | None = None, is_final: bool = False
 ) -> dict[str, Any]:
     """Refresh the monthly counts of the months ('YYYY-MM'; None = every month with facts),
-    then summarise the share as of `as_of` and publish the summary as an artifact."""
+    take the indicator snapshot as of `as_of` and publish its summary as an artifact."""
     # Bad month strings fail before any warehouse work, naming the value.
     wanted = sorted({parse_month(m) for m in months}) if months is not None else None
     check_warehouse_schema()
@@ -40,4 +40,6 @@ def compute_snapshots(
         "refresh": refreshed,
     }
     indicators.publish_share_summary(summary)
-    return summary
+    snapshot = indicators.take_snapshot(as_of)
+    indicators.publish_snapshot_summary(indicators.read_report_data(snapshot["snapshot_id"]))
+    return {**summary, "snapshot": snapshot}

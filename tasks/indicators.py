@@ -9,11 +9,14 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
 from egov.indicators import monthly_counts
+from egov.indicators.methodology import current_methodology
 from egov.indicators.share import share_summary, share_summary_markdown
+from egov.indicators.snapshot import take_snapshot as take_snapshot_now
 from egov.warehouse.connection import create_warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
 SHARE_SUMMARY_ARTIFACT_KEY = "egov-share-summary"
+SNAPSHOT_SUMMARY_ARTIFACT_KEY = "egov-snapshot-summary"
 
 
 @task(
@@ -69,4 +72,50 @@ def publish_share_summary(summary: dict[str, Any]) -> None:
         key=SHARE_SUMMARY_ARTIFACT_KEY,
         markdown=share_summary_markdown(summary),
         description=f"ЕПГУ share (I1) year to date as of {summary['as_of']}",
+    )
+
+
+@task(
+    retries=WAREHOUSE_RETRIES,
+    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
+    retry_condition_fn=is_transient_failure,
+)
+def take_snapshot(as_of: date) -> dict[str, Any]:
+    """Compute and store the indicator snapshot as of a date (nothing new when the same inputs
+    were snapshotted already).
+
+    A retry is safe: the snapshot is one transaction, keyed by its inputs.
+    """
+    engine = create_warehouse_engine()
+    try:
+        return take_snapshot_now(engine, as_of, current_methodology())
+    finally:
+        engine.dispose()
+
+
+@task(
+    retries=WAREHOUSE_RETRIES,
+    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
+    retry_condition_fn=is_transient_failure,
+)
+def read_report_data(snapshot_id: int) -> dict[str, Any]:
+    """The report's data of a stored snapshot (plain values)."""
+    from egov.report.data import report_data
+
+    engine = create_warehouse_engine()
+    try:
+        return report_data(engine, snapshot_id)
+    finally:
+        engine.dispose()
+
+
+@task
+def publish_snapshot_summary(data: dict[str, Any]) -> None:
+    """Publish the report's summary of a snapshot as a markdown artifact."""
+    from egov.report.render import report_markdown
+
+    create_markdown_artifact(
+        key=SNAPSHOT_SUMMARY_ARTIFACT_KEY,
+        markdown=report_markdown(data),
+        description=f"Indicator snapshot {data['snapshot_id']} as of {data['as_of']}",
     )

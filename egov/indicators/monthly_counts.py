@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from egov.indicators.methodology import DEFAULT_METHODOLOGY, Methodology
+from egov.indicators.methodology import Methodology, current_methodology
 from egov.loading.months import month_label, months_of
 from egov.warehouse.sql import run_sql
 
 
 def refresh_month(
-    conn: Connection, month: date, methodology: Methodology = DEFAULT_METHODOLOGY
+    conn: Connection, month: date, methodology: Methodology | None = None
 ) -> dict[str, Any]:
     """Merge one month's counts from the facts into the aggregate, in the caller's transaction.
 
@@ -22,6 +22,7 @@ def refresh_month(
     instead of racing on the same keys.
     """
     params = {"month": month}
+    methodology = methodology or current_methodology()
     run_sql(conn, "indicators/acquire_month_lock", params)
     run_sql(
         conn,
@@ -41,13 +42,14 @@ def refresh_month(
 
 
 def refresh_monthly_counts(
-    engine: Engine, months: Iterable[date], methodology: Methodology = DEFAULT_METHODOLOGY
+    engine: Engine, months: Iterable[date], methodology: Methodology | None = None
 ) -> list[dict[str, Any]]:
     """Refresh the aggregate for each month (any day of it), one transaction per month.
 
     Returns per month the rows inserted, updated and deleted; re-running with the same facts
     reports zeros and leaves the table byte-identical.
     """
+    methodology = methodology or current_methodology()
     results = []
     for month in months_of(months):
         with engine.begin() as conn:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from egov.indicators.methodology import DEFAULT_METHODOLOGY, INDICATOR_EPGU_SHARE
+from egov.indicators.methodology import INDICATOR_EPGU_SHARE, current_methodology
 from egov.loading.months import month_end, month_label, next_month
 from egov.warehouse.sql import run_sql
 
@@ -336,5 +336,5 @@ def share_summary(engine: Engine, as_of: date) -> dict[str, Any]:
         {r.milestone_date: float(r.target_pct) for r in milestones},
         as_of,
         plan_version=str(milestones[0].plan_version) if milestones else None,
-        methodology_version=DEFAULT_METHODOLOGY.version,
+        methodology_version=current_methodology().version,
     )

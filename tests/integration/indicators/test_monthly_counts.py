@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from egov.indicators.methodology import DEFAULT_METHODOLOGY
+from egov.indicators.methodology import current_methodology
 from egov.indicators.monthly_counts import months_with_facts, refresh_monthly_counts
 from egov.indicators.share import share_summary
 from egov.quality.load import validate_and_load
@@ -111,12 +111,12 @@ def recount(url: str) -> pd.DataFrame:
     epgu = _frame(url, "SELECT * FROM core.fact_epgu_application")
     epgu = epgu[
         epgu["service_code"].isin(mszu)
-        & ~epgu["status"].isin(DEFAULT_METHODOLOGY.epgu_excluded_statuses)
+        & ~epgu["status"].isin(current_methodology().epgu_excluded_statuses)
     ].assign(month=lambda f: f["submitted_month"], online=lambda f: ~f["requires_visit"])
     mfc = _frame(url, "SELECT * FROM core.fact_mfc_application")
     mfc = mfc[
         mfc["service_code"].isin(mszu)
-        & ~mfc["status"].isin(DEFAULT_METHODOLOGY.mfc_excluded_statuses)
+        & ~mfc["status"].isin(current_methodology().mfc_excluded_statuses)
     ].assign(month=lambda f: f["accepted_month"])
     omsu = _frame(url, "SELECT * FROM core.fact_omsu_service_figures")
     omsu = omsu[omsu["service_code"].isin(mszu)].assign(

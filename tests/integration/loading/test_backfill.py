@@ -44,7 +44,7 @@ from prefect.settings import PREFECT_API_URL
 from psycopg2 import sql as pgsql
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from egov.indicators.methodology import DEFAULT_METHODOLOGY
+from egov.indicators.methodology import current_methodology
 from egov.loading.backfill import plan_month_chunks
 from egov.loading.chunks import EPGU_SAFETY_LAG
 from egov.paths import PROJECT_ROOT
@@ -658,7 +658,7 @@ def epgu_counts(
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for fact in facts.values():
         if fact["service_code"] in mszu and (
-            fact["status"] not in DEFAULT_METHODOLOGY.epgu_excluded_statuses
+            fact["status"] not in current_methodology().epgu_excluded_statuses
         ):
             key = (fact["submitted_month"], fact["oktmo"], fact["service_code"])
             online = 0 if fact["requires_visit"] else 1
