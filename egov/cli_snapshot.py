@@ -41,13 +41,17 @@ def run_snapshot_flow(as_of: datetime) -> dict[str, Any]:
 def print_snapshot(data: dict[str, Any], snapshot: dict[str, Any] | None = None) -> None:
     """Headline, status counts and the municipalities furthest behind."""
     region = data["region"]
-    title = (
-        f"Snapshot {data['snapshot_id']} as of {data['as_of']} "
-        f"(methodology {data['methodology_version']}, plan {data['plan_version']}, "
-        f"{data['inputs']['load_batches']:,} load batches)"
-    )
+    state = ""
     if snapshot is not None:
-        title += " — new" if snapshot["is_new"] else " — unchanged, already stored"
+        state = "new, " if snapshot["is_new"] else "unchanged (already stored), "
+    out.print(
+        f"snapshot {data['snapshot_id']} as of {data['as_of']}: {state}methodology "
+        f"{data['methodology_version']}, plan {data['plan_version']}, "
+        f"{data['inputs']['load_batches']:,} load batches",
+        soft_wrap=True,
+        highlight=False,
+    )
+    title = f"ЕПГУ share (I1) as of {data['as_of']}: the region and the furthest behind"
     table = Table(title=title)
     for column in ("scope", "YTD share", "expected", "gap, p.p.", "status", "forecast"):
         table.add_column(column, justify="left" if column in ("scope", "status") else "right")

@@ -49,18 +49,21 @@ class SnapshotInputs:
     ekc_sums: dict[tuple[str, date, date], pd.DataFrame]
     campaign: pd.DataFrame
     load_batch_ids: list[int]
-    reference_load_ids: list[int]
+    load_batch_keys: list[tuple[str, str, str, str]]
+    """(source, batch key, checksum, status) of each batch: what the fingerprint hashes."""
+    reference_loads: list[tuple[str, str]]
+    """(dataset, file checksum) of the reference loads behind the dimensions."""
 
     def fingerprint(self) -> str:
-        """sha256 of what determines the rows: date, rule versions and their content, batches
-        and reference loads."""
+        """sha256 of what determines the rows: date, rule versions and their content, and the
+        batches and reference loads by content (ids differ between two equal loads)."""
         return _sha256(
             {
                 "as_of": self.as_of.isoformat(),
                 "methodology": [self.methodology.version, self.methodology.content_sha256],
                 "plan": [self.plan.version if self.plan else None, self.plan_sha256],
-                "load_batches": self.load_batch_ids,
-                "reference_loads": self.reference_load_ids,
+                "load_batches": sorted(self.load_batch_keys),
+                "reference_loads": self.reference_loads,
             }
         )
 
@@ -159,21 +162,16 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
         "snapshots/select_info_campaign",
         {"first_month": date(as_of.year, 1, 1), "last_month": month_start(as_of)},
     )
-    batch_ids = [
-        int(r.load_batch_id)
-        for r in run_sql(
-            conn,
-            "snapshots/select_snapshot_load_batches",
-            {
-                "first_month": first_month,
-                "as_of": as_of,
-                "ekc_from": methodology.ekc_load.cumulative_from,
-            },
-        )
-    ]
-    reference_ids = [
-        int(r.reference_load_id) for r in run_sql(conn, "snapshots/select_reference_loads")
-    ]
+    batches = run_sql(
+        conn,
+        "snapshots/select_snapshot_load_batches",
+        {
+            "first_month": first_month,
+            "as_of": as_of,
+            "ekc_from": methodology.ekc_load.cumulative_from,
+        },
+    ).all()
+    references = run_sql(conn, "snapshots/select_reference_loads").all()
     return SnapshotInputs(
         as_of=as_of,
         methodology=methodology,
@@ -184,8 +182,9 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
         populations=populations,
         ekc_sums=ekc_sums,
         campaign=campaign,
-        load_batch_ids=batch_ids,
-        reference_load_ids=reference_ids,
+        load_batch_ids=[int(b.load_batch_id) for b in batches],
+        load_batch_keys=[(b.source, b.batch_key, b.checksum, b.status) for b in batches],
+        reference_loads=[(r.dataset, r.checksum_sha256) for r in references],
     )
 
 

@@ -1,9 +1,15 @@
 -- The reference loads behind the dimensions a snapshot joins (names, levels, populations,
--- validity), so a corrected reference file makes a new snapshot. Grain: reference load.
-SELECT DISTINCT d.reference_load_id
-FROM (
+-- validity), by dataset and file checksum, so a corrected reference file makes a new
+-- snapshot. Grain: reference load.
+WITH used AS (
     SELECT m.reference_load_id FROM core.dim_municipality AS m
-    UNION ALL
+    UNION
     SELECT s.reference_load_id FROM core.dim_service AS s
-) AS d
-ORDER BY d.reference_load_id
+)
+
+SELECT
+    r.dataset,
+    r.checksum_sha256
+FROM used AS u
+INNER JOIN audit.reference_loads AS r ON u.reference_load_id = r.reference_load_id
+ORDER BY r.dataset, r.checksum_sha256

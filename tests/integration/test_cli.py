@@ -12,6 +12,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.browser import HEIGHT, load_page, png_size, require_chromium
+
 pytestmark = pytest.mark.integration
 
 EGOV = [sys.executable, "-m", "egov.cli"]
@@ -80,6 +82,25 @@ def test_demo_on_a_fresh_machine_builds_a_warehouse_that_psql_can_reach(
     assert failed_row is not None, demo.stdout
     assert set(failed_row.group(1).replace("│", "").split()) == {"0"}
     assert "months recomputed by the snapshot step: 2023-01..2024-12 (24)" in demo.stdout
+    # The year-end snapshot and its report, rendered by a real browser with no console error.
+    assert re.search(r"snapshot \d+ as of 2024-12-31: new, methodology 1\.0", demo.stdout)
+    report = Path(fresh_machine_env["EGOV_DATA_DIR"]) / "demo" / "report-2024-12-31.html"
+    assert f"report: {report}" in demo.stdout.replace("\n", "")
+    page = load_page(require_chromium(), report, report.parent)
+    assert page.errors == []
+    (report.parent / "report-2024-12-31.png").write_bytes(page.png)
+    assert png_size(page.png)[1] > 4 * HEIGHT
+
+    # The commands an adviser's analyst uses: the snapshot exists, the report renders from it.
+    snapshot = _egov("snapshot", "--as-of", "2023-12-31", env=fresh_machine_env, timeout=300)
+    assert snapshot.returncode == 0, snapshot.stdout + snapshot.stderr
+    assert re.search(r"as of 2023-12-31: unchanged \(already stored\)", snapshot.stdout)
+    out_file = report.parent / "cli-report.html"
+    rendered = _egov(
+        "report", "--as-of", "2024-12-31", "--out", str(out_file), env=fresh_machine_env
+    )
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    assert out_file.read_text("utf-8") == report.read_text("utf-8")
 
     status = _egov("status", env=fresh_machine_env)
     assert status.returncode == 0, status.stderr
@@ -90,6 +111,7 @@ def test_demo_on_a_fresh_machine_builds_a_warehouse_that_psql_can_reach(
     again = _egov("demo", "--scale", "0.003", env=fresh_machine_env, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "snapshot step: nothing changed, nothing recomputed" in again.stdout
+    assert re.search(r"snapshot \d+ as of 2024-12-31: unchanged \(already stored\)", again.stdout)
 
     url = _egov("warehouse", "url", env=fresh_machine_env)
     assert url.returncode == 0, url.stderr

@@ -193,7 +193,8 @@ Row = tuple[object, ...]
 Content = dict[str, Counter[Row]]
 
 COMPARED_SCHEMAS = ("raw", "audit", "core")
-RUN_COLUMNS = frozenset({"flow_run_id"})
+# created_at: when a snapshot was computed (core.snapshot), not a source time.
+RUN_COLUMNS = frozenset({"flow_run_id", "created_at"})
 WALL_CLOCK_SCHEMAS = frozenset({"raw", "audit"})
 BATCH_REFERENCES = frozenset({"batch_id", "load_batch_id", "max_load_batch_id"})
 DELIVERY_REFERENCES = frozenset({"delivery_id"})
@@ -236,7 +237,8 @@ def business_content(url: str) -> Content:
       records when something ran (fetched_at, advanced_at, started_at, finished_at, loaded_at,
       updated_at), so those are left out. core's `*_at` columns (submitted_at, updated_at,
       accepted_at, started_at) are the sources' own times and are compared;
-    - each run is another Prefect flow run: flow_run_id is left out.
+    - each run is another Prefect flow run: flow_run_id is left out, and so is the time a
+      snapshot was computed (core.snapshot.created_at).
 
     Every other column of every table is compared (as its text form). The tables are listed
     from information_schema, so a table added later is compared too.
