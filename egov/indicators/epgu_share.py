@@ -93,7 +93,7 @@ class PlanInForce:
     interpolation: engine.Interpolation
     baseline_day: date
     baseline_pct: float | None
-    """None: measured from the data (the scope's first month after the baseline date)."""
+    """None: measured from the data (the scope's first months after the baseline date)."""
     milestones: tuple[PlanMilestone, ...]
 
     def milestones_for(self, scope_type: str, code: str) -> tuple[engine.Milestone, ...]:

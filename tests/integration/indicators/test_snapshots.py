@@ -295,45 +295,85 @@ def _months(first: date, last: date) -> list[date]:
     return [d.date() for d in pd.date_range(first, last, freq="MS")]
 
 
-def expected_scopes(r: Recount, as_of: date) -> dict[tuple[str, str, str], dict[str, int]]:
-    """{(scope_type, oktmo, service_code): figures} as of a month's last day, for the region,
-    each municipality owing a form in the year to date, and each МСЗУ service: year to date
-    (numerator, denominator, forms owed / received), the quarter to date and the month."""
+Scope = tuple[str, str, str]
+"""(scope_type, oktmo, service_code), '' where the scope has none."""
+COUNT_FIELDS = (
+    "numerator",
+    "denominator",
+    "quarter_numerator",
+    "quarter_denominator",
+    "month_numerator",
+    "month_denominator",
+)
+FORM_FIELDS = ("forms_owed", "forms_received")
+
+
+def _sums(frame: pd.DataFrame, months: list[date], keys: list[str]) -> dict[Any, tuple[int, int]]:
+    part = frame[frame["month"].isin(months)]
+    grouped = part.groupby(keys)[["n_online", "n_total"]].sum()
+    return {k: (int(on), int(tot)) for k, on, tot in grouped.itertuples(name=None)}
+
+
+def expected_scopes(r: Recount, as_of: date) -> dict[Scope, dict[str, int]]:
+    """The counted figures as of a month's last day, per scope: year to date (numerator,
+    denominator), quarter to date and month (COUNT_FIELDS), and the forms owed and received in
+    the year to date (FORM_FIELDS: the region's for the region and a service, the
+    municipality's for a municipality and its services).
+
+    Scopes: the region; each municipality owing a form in the year to date (its municipal
+    МСЗУ); each МСЗУ service over the region; each municipality x service with applications.
+    """
     month = as_of.replace(day=1)
-    ytd = _months(date(as_of.year, 1, 1), month)
-    quarter = _months(date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), month)
-    owed = {(m, o) for m in ytd for o in r.catalogue.owing(m)}
+    periods = {
+        "": _months(date(as_of.year, 1, 1), month),
+        "quarter_": _months(date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), month),
+        "month_": [month],
+    }
+    owed = {(m, o) for m in periods[""] for o in r.catalogue.owing(m)}
     received = owed & r.forms
-    municipal = r.counts[r.counts["service_code"].isin(r.catalogue.municipal)]
+    region_forms = {"forms_owed": len(owed), "forms_received": len(received)}
 
-    def sums(frame: pd.DataFrame, months: list[date]) -> tuple[int, int]:
-        part = frame[frame["month"].isin(months)]
-        return int(part["n_online"].sum()), int(part["n_total"].sum())
-
-    def figures(frame: pd.DataFrame, oktmo: str | None) -> dict[str, int]:
-        (num, den), (q_num, q_den), (m_num, m_den) = (
-            sums(frame, ytd),
-            sums(frame, quarter),
-            sums(frame, [month]),
-        )
+    def municipality_forms(oktmo: str) -> dict[str, int]:
         return {
-            "numerator": num,
-            "denominator": den,
-            "quarter_numerator": q_num,
-            "quarter_denominator": q_den,
-            "month_numerator": m_num,
-            "month_denominator": m_den,
-            "forms_owed": sum(1 for _, o in owed if oktmo in (None, o)),
-            "forms_received": sum(1 for _, o in received if oktmo in (None, o)),
+            "forms_owed": sum(1 for _, o in owed if o == oktmo),
+            "forms_received": sum(1 for _, o in received if o == oktmo),
         }
 
-    scopes = {("region", "", ""): figures(r.counts, None)}
-    for oktmo in sorted({o for _, o in owed}):
-        scopes[("municipality", oktmo, "")] = figures(municipal[municipal["oktmo"] == oktmo], oktmo)
-    for service in sorted(r.catalogue.mszu):
-        scopes[("service", "", service)] = figures(
-            r.counts[r.counts["service_code"] == service], None
+    data = r.counts.assign(region="")
+    municipal = data[data["service_code"].isin(r.catalogue.municipal)]
+    by_period = {
+        (scope, prefix): _sums(frame, months, keys)
+        for prefix, months in periods.items()
+        for scope, frame, keys in (
+            ("region", data, ["region"]),
+            ("municipality", municipal, ["oktmo"]),
+            ("service", data, ["service_code"]),
+            ("municipality_service", data, ["oktmo", "service_code"]),
         )
+    }
+
+    def figures(scope: str, key: Any) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for prefix in periods:
+            num, den = by_period[(scope, prefix)].get(key, (0, 0))
+            result[f"{prefix}numerator"], result[f"{prefix}denominator"] = num, den
+        return result
+
+    scopes: dict[Scope, dict[str, int]] = {
+        ("region", "", ""): {**figures("region", ""), **region_forms}
+    }
+    for oktmo in sorted({o for _, o in owed} | set(by_period[("municipality", "")])):
+        scopes[("municipality", oktmo, "")] = {
+            **figures("municipality", oktmo),
+            **municipality_forms(oktmo),
+        }
+    for service in sorted(r.catalogue.mszu):
+        scopes[("service", "", service)] = {**figures("service", service), **region_forms}
+    for oktmo, service in sorted(by_period[("municipality_service", "")]):
+        scopes[("municipality_service", oktmo, service)] = {
+            **figures("municipality_service", (oktmo, service)),
+            **municipality_forms(oktmo),
+        }
     return scopes
 
 
@@ -469,11 +509,7 @@ def snapshot_rows(
         f"SELECT * FROM {relation} WHERE snapshot_id = :id AND indicator_code = 'epgu_share'",
         id=snapshot_id,
     )
-    return {
-        (r["scope_type"], r["oktmo"] or "", r["service_code"] or ""): r
-        for r in rows
-        if r["scope_type"] in ("region", "municipality", "service")
-    }
+    return {(r["scope_type"], r["oktmo"] or "", r["service_code"] or ""): r for r in rows}
 
 
 # --- tests -------------------------------------------------------------------------------
@@ -510,6 +546,22 @@ def test_the_backfill_loaded_every_month_of_the_three_sources(loaded: Loaded) ->
     assert loaded.recount.forms == owed - removed
 
 
+def _differences(
+    rows: dict[Scope, dict[str, Any]],
+    expected: dict[Scope, dict[str, int]],
+    scopes: set[Scope],
+    fields: tuple[str, ...],
+) -> dict[Scope, tuple[dict[str, Any], dict[str, int]]]:
+    """{scope: (stored, counted)} where the fields differ; a scope without counts counts 0."""
+    differences = {}
+    for key in sorted(scopes):
+        stored = {f: rows[key][f] for f in fields}
+        counted = {f: expected.get(key, {}).get(f, 0) for f in fields}
+        if stored != counted:
+            differences[key] = (stored, counted)
+    return differences
+
+
 def test_year_end_snapshots_agree_with_an_independent_count_from_the_deliveries(
     loaded: Loaded, year_end: dict[date, dict[str, Any]]
 ) -> None:
@@ -517,38 +569,32 @@ def test_year_end_snapshots_agree_with_an_independent_count_from_the_deliveries(
     # Some counted ЕПГУ applications were submitted before 08:00 Irkutsk on a month's first day:
     # counted by their UTC month, they would move the region's path (and quarters) below.
     assert counted.month_boundary_epgu > 0
-    compared = (
-        "numerator",
-        "denominator",
-        "forms_owed",
-        "forms_received",
-        "quarter_numerator",
-        "quarter_denominator",
-        "month_numerator",
-        "month_denominator",
-    )
     for as_of, taken in year_end.items():
         assert taken["is_new"], as_of
         rows = snapshot_rows(loaded.url, taken["snapshot_id"], "core.snapshot_indicator")
         expected = expected_scopes(counted, as_of)
 
+        def of_type(
+            scope_type: str, keys: Any, with_data: bool = False, counts: Any = expected
+        ) -> set[Scope]:
+            return {
+                k
+                for k in keys
+                if k[0] == scope_type and (not with_data or counts[k]["denominator"] > 0)
+            }
+
         # Not vacuous: every municipality owing forms has applications, some forms are missing.
-        municipalities = {k for k in expected if k[0] == "municipality"}
+        municipalities = of_type("municipality", expected)
         assert len(municipalities) == 42, as_of
-        assert all(expected[k]["denominator"] > 0 for k in municipalities), as_of
+        assert of_type("municipality", expected, with_data=True) == municipalities, as_of
         region = expected[("region", "", "")]
         assert 0 < region["numerator"] < region["denominator"], as_of
         assert 0 < region["forms_received"] < region["forms_owed"], as_of
 
-        # Region and municipalities: exactly the counted figures, and nothing else.
-        scopes = {k for k in rows if k[0] in ("region", "municipality")}
+        # Region and municipalities: exactly the counted figures and forms, no other scope.
+        scopes = of_type("region", rows) | of_type("municipality", rows)
         assert scopes == municipalities | {("region", "", "")}, as_of
-        differences = {
-            k: ({f: rows[k][f] for f in compared}, expected[k])
-            for k in scopes
-            if {f: rows[k][f] for f in compared} != expected[k]
-        }
-        assert differences == {}, as_of
+        assert _differences(rows, expected, scopes, COUNT_FIELDS + FORM_FIELDS) == {}, as_of
         for key in scopes:
             row, want = rows[key], expected[key]
             assert row["coverage_pct"] == pytest.approx(
@@ -558,17 +604,16 @@ def test_year_end_snapshots_agree_with_an_independent_count_from_the_deliveries(
                 want["numerator"] / want["denominator"] * 100, rel=1e-12
             ), (as_of, key)
 
-        # Services over the region: every МСЗУ service with applications, and only МСЗУ.
-        services = {k for k in rows if k[0] == "service"}
-        with_data = {k for k in expected if k[0] == "service" and expected[k]["denominator"]}
-        assert len(with_data) >= 30, as_of
-        assert with_data <= services <= {k for k in expected if k[0] == "service"}, as_of
-        differences = {
-            k: ({f: rows[k][f] for f in compared}, expected[k])
-            for k in services
-            if {f: rows[k][f] for f in compared} != expected[k]
-        }
-        assert differences == {}, as_of
+        # Services over the region, and each municipality's services: every one with
+        # applications is there, only МСЗУ, with the counted figures.
+        for scope_type, at_least in (("service", 30), ("municipality_service", 500)):
+            present = of_type(scope_type, rows)
+            with_data = of_type(scope_type, expected, with_data=True)
+            assert len(with_data) >= at_least, (as_of, scope_type)
+            assert with_data <= present, (as_of, scope_type)
+            assert {k[2] for k in present} <= counted.catalogue.mszu, (as_of, scope_type)
+            assert {k[1] for k in present} <= {k[1] for k in municipalities} | {""}, as_of
+            assert _differences(rows, expected, present, COUNT_FIELDS) == {}, (as_of, scope_type)
 
         # The region's year-to-date share at every month end (the report's chart).
         (stored,) = query(
@@ -582,6 +627,33 @@ def test_year_end_snapshots_agree_with_an_independent_count_from_the_deliveries(
         assert [p[1] for p in path] == [
             pytest.approx(v, rel=1e-12) if v is not None else None for _, v in want_path
         ], as_of
+
+
+def test_a_missing_form_counts_against_every_scope_that_reads_the_form(
+    loaded: Loaded, year_end: dict[date, dict[str, Any]]
+) -> None:
+    """A service's coverage is the region's, a municipality's service has its municipality's:
+    a month without the form is owed whether or not the scope had other applications then
+    (methodology: a month with a missing report is incomplete, not zero)."""
+    counted = loaded.recount
+    for as_of, taken in year_end.items():
+        rows = snapshot_rows(loaded.url, taken["snapshot_id"], "core.snapshot_indicator")
+        expected = expected_scopes(counted, as_of)
+        scopes = {
+            k
+            for k in rows
+            if k[0] == "service"
+            or (k[0] == "municipality_service" and k[2] in counted.catalogue.municipal)
+        }
+        # Not vacuous: services and municipalities' services that miss a form are compared.
+        missing = {
+            k
+            for k in scopes
+            if k in expected and expected[k]["forms_received"] < expected[k]["forms_owed"]
+        }
+        assert {k[0] for k in missing} == {"service", "municipality_service"}, as_of
+        differences = _differences(rows, expected, scopes, FORM_FIELDS)
+        assert differences == {}, (as_of, len(differences))
 
 
 def test_a_snapshot_taken_again_from_the_same_loads_is_the_same_snapshot(

@@ -152,3 +152,35 @@ def test_the_region_path_gives_the_year_to_date_share_at_each_month_end() -> Non
     assert path[1]["ytd_share_pct"] == pytest.approx(42 / 100 * 100)
     # The region's measured baseline: 42 of 100 over the first months.
     assert path[0]["expected_pct"] == pytest.approx(42 + (40 - 42) * 31 / 365)
+
+
+def test_each_scope_takes_its_own_milestones_over_the_shared_ones() -> None:
+    plan = PlanInForce(
+        version="test",
+        interpolation="linear",
+        baseline_day=date(2022, 12, 31),
+        baseline_pct=None,
+        milestones=(
+            *PLAN.milestones,
+            PlanMilestone("municipality", A, date(2024, 12, 31), 60.0),
+            PlanMilestone("service", MUNICIPAL, date(2024, 6, 30), 70.0),
+        ),
+    )
+    assert [(m.day, m.target_pct) for m in plan.milestones_for("municipality", A)] == [
+        (date(2023, 12, 31), 40.0),
+        (date(2024, 12, 31), 60.0),  # A's own target wins on the same date
+    ]
+    assert [m.target_pct for m in plan.milestones_for("municipality", B)] == [40.0, 50.0]
+    # The region follows the municipal path for information while it has none of its own.
+    assert [m.target_pct for m in plan.milestones_for("region", "")] == [40.0, 50.0]
+    assert [m.target_pct for m in plan.milestones_for("service", MUNICIPAL)] == [70.0]
+    assert plan.milestones_for("service", REGIONAL) == ()
+    assert plan.milestones_for("municipality_service", A) == ()
+    own_region = PlanInForce(
+        "t",
+        "linear",
+        date(2022, 12, 31),
+        30.0,
+        (PlanMilestone("region", "", date(2024, 12, 31), 45.0),),
+    )
+    assert [m.target_pct for m in own_region.milestones_for("region", "")] == [45.0]
