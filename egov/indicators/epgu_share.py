@@ -212,6 +212,20 @@ def scope_month_figures(
             int(is_owed),
             int((month, oktmo) in received_pairs),
         )
+    # A service scope owes the forms of every month of its years, applications or not: a
+    # missing report in a month without applications still lowers its coverage.
+    for (scope, oktmo, service), series in list(figures.items()):
+        if scope not in (SERVICE, MUNICIPALITY_SERVICE):
+            continue
+        years = {m.year for m in series}
+        for month in months:
+            if month.year in years and month not in series:
+                if scope == SERVICE:
+                    owed, received = region_forms[month]
+                else:
+                    owed = int((month, oktmo) in owed_pairs)
+                    received = int((month, oktmo) in received_pairs)
+                put((scope, oktmo, service), month, 0, 0, owed, received)
     return figures
 
 

@@ -184,3 +184,14 @@ def test_each_scope_takes_its_own_milestones_over_the_shared_ones() -> None:
         (PlanMilestone("region", "", date(2024, 12, 31), 45.0),),
     )
     assert [m.target_pct for m in own_region.milestones_for("region", "")] == [45.0]
+
+
+def test_a_missing_report_counts_against_services_in_months_without_applications() -> None:
+    # A has no application of the regional service in January, yet owed January's form: the
+    # service scopes owe it too, so their coverage is not 100 % by omission.
+    rows = _rows()
+    pair = _one(rows, "municipality_service", A, REGIONAL)
+    assert (pair["forms_received"], pair["forms_owed"]) == (1, 2)
+    service = _one(rows, "service", "", REGIONAL)
+    assert (service["forms_received"], service["forms_owed"]) == (3, 4)
+    assert service["coverage_pct"] == pytest.approx(75.0)
