@@ -416,3 +416,8 @@ COMMENT ON COLUMN mart.snapshots.created_at IS
 'Когда срез вычислен / When the snapshot was computed';
 COMMENT ON COLUMN mart.snapshots.is_current IS
 'Последний срез на эту дату / Latest snapshot for this date';
+
+-- Explicit as well as by 0006's default privileges, which cover only views created by the role
+-- that ran 0006.
+GRANT SELECT ON mart.indicator_snapshot, mart.indicator_snapshot_history, mart.snapshots
+TO bi_reader;
