@@ -21,7 +21,7 @@ import pandas as pd
 from egov.indicators import engine
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, Methodology
 from egov.indicators.share import expected_municipality_months, month_range, month_start
-from egov.loading.months import month_end
+from egov.loading.months import month_end, next_month
 
 REGION = "region"
 MUNICIPALITY = "municipality"
@@ -123,14 +123,29 @@ def _pct(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else numerator / denominator * 100.0
 
 
+def form_is_due(month: date, as_of: date, due_day: int | None) -> bool:
+    """Whether a month's municipal form is overdue by the end of the as-of date (due "by the
+    Nth" of the next month: overdue from its end). Without a due day every form is due."""
+    if due_day is None:
+        return True
+    return next_month(month) + timedelta(days=due_day) <= as_of + timedelta(days=1)
+
+
 def scope_month_figures(
-    counts: pd.DataFrame, municipalities: pd.DataFrame, months: Sequence[date]
+    counts: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    months: Sequence[date],
+    *,
+    as_of: date | None = None,
+    forms_due_day: int | None = None,
 ) -> dict[tuple[str, str, str], dict[date, MonthFigures]]:
     """{(scope_type, oktmo, service_code): {month: figures}} for the months given.
 
     `counts` has month, oktmo, service_code, service_level, n_epgu_online, n_total,
     has_omsu_report. A municipality owes a month when its code exists on the month's last
     day; a municipality scope exists in a year if it owes a form or has counts that year.
+    With `as_of`, a form not yet due then (`forms_due_day` of the next month) counts as owed
+    only once received, so the running month does not lower coverage before its deadline.
     """
     wanted = set(months)
     data = counts[[month_start(m) in wanted for m in counts["month"]]].copy()
@@ -147,6 +162,12 @@ def scope_month_figures(
         )
         & owed_pairs
     )
+    if as_of is not None:
+        owed_pairs = {
+            (m, o)
+            for m, o in owed_pairs
+            if (m, o) in received_pairs or form_is_due(m, as_of, forms_due_day)
+        }
     owed_by_month: dict[date, set[str]] = {}
     for m, o in owed_pairs:
         owed_by_month.setdefault(m, set()).add(o)
@@ -414,11 +435,14 @@ def epgu_share_rows(
     plan: PlanInForce | None,
     as_of: date,
     methodology: Methodology,
+    forms_due_day: int | None = None,
 ) -> pd.DataFrame:
     """I1 snapshot rows (columns SNAPSHOT_COLUMNS) for every scope, as of a date."""
     first_data = min((month_start(m) for m in counts["month"]), default=None)
     months = snapshot_months(as_of, first_data)
-    figures = scope_month_figures(counts, municipalities, months)
+    figures = scope_month_figures(
+        counts, municipalities, months, as_of=as_of, forms_due_day=forms_due_day
+    )
     min_denominator = methodology.epgu_share.min_denominator
     ranks = municipality_ranks(figures, as_of, min_denominator)
     previous = previous_month_end(as_of)
@@ -455,12 +479,15 @@ def region_path(
     plan: PlanInForce | None,
     as_of: date,
     methodology: Methodology,
+    forms_due_day: int | None = None,
 ) -> list[dict[str, Any]]:
     """The region's year-to-date share at each month end through the as-of date, with the
     plan's expected value that day (the report's chart)."""
     first_data = min((month_start(m) for m in counts["month"]), default=None)
     months = snapshot_months(as_of, first_data)
-    series = scope_month_figures(counts, municipalities, months).get((REGION, "", ""), {})
+    series = scope_month_figures(
+        counts, municipalities, months, as_of=as_of, forms_due_day=forms_due_day
+    ).get((REGION, "", ""), {})
     milestones = plan.milestones_for(REGION, "") if plan else ()
     baseline = None
     if plan is not None:

@@ -53,6 +53,8 @@ class SnapshotInputs:
     """(source, batch key, checksum, status) of each batch: what the fingerprint hashes."""
     reference_loads: list[tuple[str, str]]
     """(dataset, file checksum) of the reference loads behind the dimensions."""
+    forms_due_day: int | None
+    """Day of the next month a municipal form is due by (the reporting calendar)."""
 
     def fingerprint(self) -> str:
         """sha256 of what determines the rows: date, rule versions and their content, and the
@@ -64,6 +66,7 @@ class SnapshotInputs:
                 "plan": [self.plan.version if self.plan else None, self.plan_sha256],
                 "load_batches": sorted(self.load_batch_keys),
                 "reference_loads": self.reference_loads,
+                "forms_due_day": self.forms_due_day,
             }
         )
 
@@ -115,6 +118,14 @@ def _sha256(payload: Any) -> str:
 def _frame(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     result = run_sql(conn, name, params)
     return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def omsu_due_day() -> int | None:
+    """The day of the next month by which a municipal form is due (reporting calendar)."""
+    from egov.quality.freshness import load_reporting_calendar
+
+    entry = next(e for e in load_reporting_calendar().sources if e.source == "omsu")
+    return entry.due_day_of_next_month
 
 
 def read_plan(conn: Connection, as_of: date) -> tuple[PlanInForce | None, str | None]:
@@ -185,13 +196,19 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
         load_batch_ids=[int(b.load_batch_id) for b in batches],
         load_batch_keys=[(b.source, b.batch_key, b.checksum, b.status) for b in batches],
         reference_loads=[(r.dataset, r.checksum_sha256) for r in references],
+        forms_due_day=omsu_due_day(),
     )
 
 
 def compute_rows(inputs: SnapshotInputs) -> SnapshotRows:
     """The snapshot's rows from its inputs (pure)."""
     indicator = epgu_share_rows(
-        inputs.counts, inputs.municipalities, inputs.plan, inputs.as_of, inputs.methodology
+        inputs.counts,
+        inputs.municipalities,
+        inputs.plan,
+        inputs.as_of,
+        inputs.methodology,
+        inputs.forms_due_day,
     )
     ekc: list[dict[str, Any]] = []
     for period, sums in inputs.ekc_sums.items():
@@ -203,7 +220,12 @@ def compute_rows(inputs: SnapshotInputs) -> SnapshotRows:
             info_campaign_rows(inputs.campaign), columns=INFO_CAMPAIGN_COLUMNS, dtype=object
         ),
         region_path=region_path(
-            inputs.counts, inputs.municipalities, inputs.plan, inputs.as_of, inputs.methodology
+            inputs.counts,
+            inputs.municipalities,
+            inputs.plan,
+            inputs.as_of,
+            inputs.methodology,
+            inputs.forms_due_day,
         ),
     )
 

@@ -11,6 +11,7 @@ from egov.indicators.epgu_share import (
     PlanInForce,
     PlanMilestone,
     epgu_share_rows,
+    form_is_due,
     region_path,
 )
 from egov.indicators.methodology import current_methodology
@@ -195,3 +196,21 @@ def test_a_missing_report_counts_against_services_in_months_without_applications
     service = _one(rows, "service", "", REGIONAL)
     assert (service["forms_received"], service["forms_owed"]) == (3, 4)
     assert service["coverage_pct"] == pytest.approx(75.0)
+
+
+def test_a_form_not_yet_due_lowers_no_coverage_until_its_deadline() -> None:
+    # Forms are due by the 10th of the next month: January's is overdue from 11 February.
+    assert not form_is_due(JAN, date(2023, 2, 9), 10)
+    assert form_is_due(JAN, date(2023, 2, 10), 10)
+    assert form_is_due(JAN, date(2023, 1, 31), None)
+    methodology = current_methodology()
+    # As of 28 February, A's February form is not due yet: only January is owed (and received).
+    early = epgu_share_rows(COUNTS, MUNICIPALITIES, PLAN, date(2023, 2, 28), methodology, 10)
+    a = _one(early, "municipality", A)
+    assert (a["forms_received"], a["forms_owed"]) == (1, 1)
+    # B sent February's form early: received forms always count.
+    b = _one(early, "municipality", B)
+    assert (b["forms_received"], b["forms_owed"]) == (2, 2)
+    # After the deadline the missing form counts against A.
+    late = epgu_share_rows(COUNTS, MUNICIPALITIES, PLAN, date(2023, 3, 31), methodology, 10)
+    assert (_one(late, "municipality", A)["forms_owed"]) == 2
