@@ -1,5 +1,14 @@
 -- A snapshot's region and municipality rows of one indicator, with the municipality's name
 -- on the as-of date. Grain: scope.
+WITH rows AS (
+    SELECT x.*
+    FROM core.snapshot_indicator AS x
+    WHERE
+        x.snapshot_id = :snapshot_id
+        AND x.indicator_code = :indicator_code
+        AND x.scope_type IN ('region', 'municipality')
+)
+
 SELECT
     r.scope_type,
     r.oktmo,
@@ -24,15 +33,11 @@ SELECT
     r.observed_pace_pp,
     r.rank,
     r.rank_change
-FROM core.snapshot_indicator AS r
+FROM rows AS r
 INNER JOIN core.snapshot AS s ON r.snapshot_id = s.snapshot_id
 LEFT JOIN core.dim_municipality AS m
     ON
         r.oktmo = m.oktmo
         AND s.as_of_date >= m.valid_from
         AND (m.valid_to IS NULL OR s.as_of_date <= m.valid_to)
-WHERE
-    r.snapshot_id = :snapshot_id
-    AND r.indicator_code = :indicator_code
-    AND r.scope_type IN ('region', 'municipality')
 ORDER BY r.scope_type DESC, r.rank ASC, m.name ASC, r.oktmo ASC
