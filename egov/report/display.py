@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from egov.sources.contract import MONTHS_RU
+
 NBSP = "\u00a0"
 DASH = "—"
 MINUS = "\u2212"
@@ -68,20 +70,6 @@ EKC_TOPICS = {
     "other": "прочее",
 }
 
-MONTHS_RU = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 MONTHS_SHORT_RU = (
     "янв",
     "фев",

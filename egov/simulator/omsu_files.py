@@ -33,6 +33,8 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
 
+from egov.sources.contract import MONTHS_RU
+
 SOURCE = "omsu"
 SHEET_APPLICATIONS = "Обращения"
 SHEET_INFORMING = "Информирование"
@@ -57,20 +59,6 @@ INFORMING_CHANNELS = (
 )
 PUBLICATIONS = "Публикации о получении МСЗУ в электронном виде"
 TOTAL = "Итого"
-MONTHS_RU = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 TITLE_VARIANTS = (3, 4, 5, 6)
 OKTMO_TITLE_ROW = {3: 2, 4: 3, 5: 3, 6: 4}
 """Sheet row of «ОКТМО: …» per title variant."""

@@ -28,3 +28,19 @@ EKC_TOPICS = (
 )
 """Voice-menu topics of an ЕКЦ call (sources.md, section 4)."""
 EKC_OUTCOMES = ("answered_on_spot", "transferred_to_agency", "forwarded_to_omsu", "abandoned")
+
+MONTHS_RU = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+"""Month names as the municipal form's title writes them («Отчетный период: март 2024»)."""

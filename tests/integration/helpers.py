@@ -1,11 +1,14 @@
-"""Small helpers the integration tests share: engines and per-table checksums."""
+"""Small helpers the integration tests share: engines, scratch databases, per-table checksums."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.engine import Engine
+import psycopg2
+from psycopg2 import sql as pgsql
+from sqlalchemy.engine import Engine, make_url
 
 from egov.warehouse.connection import create_warehouse_engine
 from egov.warehouse.sql import run_sql
@@ -39,3 +42,22 @@ def prepare_warehouse(url: str) -> None:
     with warehouse_engine(url) as engine:
         upgrade_warehouse(engine)
         write_reference_bundle(engine, read_reference_bundle(REFERENCE_DIR))
+
+
+@contextmanager
+def scratch_database(admin_url: str) -> Iterator[str]:
+    """A new database for a module-scoped fixture (`fresh_database_url` is per test)."""
+    name = f"egov_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.cursor() as cur:
+                drop = pgsql.SQL("DROP DATABASE {} WITH (FORCE)")
+                cur.execute(drop.format(pgsql.Identifier(name)))
+    finally:
+        admin.close()

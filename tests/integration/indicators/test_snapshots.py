@@ -24,10 +24,8 @@ import csv
 import json
 import re
 import shutil
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,12 +34,9 @@ from typing import Any
 import numpy as np
 import openpyxl  # type: ignore[import-untyped]
 import pandas as pd
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from prefect.client.schemas.objects import State
-from psycopg2 import sql as pgsql
-from sqlalchemy.engine import make_url
 
 from egov.indicators.methodology import current_methodology
 from egov.indicators.snapshot import take_snapshot
@@ -52,7 +47,12 @@ from egov.simulator.server import SimClock, SimulatorServers
 from egov.simulator.store import EpguStore
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from flows.pipeline import backfill, pipeline
-from tests.integration.helpers import prepare_warehouse, table_checksums, warehouse_engine
+from tests.integration.helpers import (
+    prepare_warehouse,
+    scratch_database,
+    table_checksums,
+    warehouse_engine,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -394,25 +394,6 @@ def expected_region_path(r: Recount, as_of: date) -> list[tuple[str, float | Non
 
 
 # --- the warehouse -----------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A new database for the module (`fresh_database_url` is per test)."""
-    name = f"egov_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.cursor() as cur:
-                drop = pgsql.SQL("DROP DATABASE {} WITH (FORCE)")
-                cur.execute(drop.format(pgsql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 def query(url: str, text: str, **params: Any) -> list[dict[str, Any]]:

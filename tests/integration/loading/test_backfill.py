@@ -26,7 +26,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,13 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from prefect.client.schemas.objects import State
 from prefect.settings import PREFECT_API_URL
-from psycopg2 import sql as pgsql
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 
 from egov.indicators.methodology import current_methodology
 from egov.loading.backfill import plan_month_chunks
@@ -57,7 +54,12 @@ from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from egov.sources.omsu import CHANNELS
 from flows.pipeline import backfill, pipeline
 from flows.snapshots import compute_snapshots
-from tests.integration.helpers import prepare_warehouse, table_checksums, warehouse_engine
+from tests.integration.helpers import (
+    prepare_warehouse,
+    scratch_database,
+    table_checksums,
+    warehouse_engine,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -121,25 +123,6 @@ def pointed_at(warehouse: Warehouse, servers: SimulatorServers) -> Iterator[None
             yield
         finally:
             get_settings.cache_clear()
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A new database for a module-scoped fixture (`fresh_database_url` is per test)."""
-    name = f"egov_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.cursor() as cur:
-                drop = pgsql.SQL("DROP DATABASE {} WITH (FORCE)")
-                cur.execute(drop.format(pgsql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 def flow_report(state: State[Any]) -> dict[str, Any]:
