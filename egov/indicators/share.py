@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, current_methodology
 from egov.loading.months import month_end, month_label, next_month
-from egov.warehouse.sql import run_sql
+from egov.warehouse.sql import run_sql, select_frame
 
 REGION = "region"
 MUNICIPALITY = "municipality"
@@ -302,17 +302,16 @@ def share_summary_markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _select_frame(
+def _engine_frame(
     engine: Engine, name: str, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     with engine.connect() as conn:
-        result = run_sql(conn, name, params)
-        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+        return select_frame(conn, name, params)
 
 
 def select_monthly_counts(engine: Engine, through_month: date | None = None) -> pd.DataFrame:
     """The aggregate rows up to a month (all when None), with the service level."""
-    return _select_frame(
+    return _engine_frame(
         engine,
         "indicators/select_monthly_counts",
         {"through_month": month_start(through_month) if through_month else None},
@@ -322,8 +321,8 @@ def select_monthly_counts(engine: Engine, through_month: date | None = None) -> 
 def share_summary(engine: Engine, as_of: date) -> dict[str, Any]:
     """Summary of the ЕПГУ share as of a date from the warehouse's monthly counts."""
     counts = select_monthly_counts(engine, as_of)
-    services = _select_frame(engine, "indicators/select_share_services")
-    municipalities = _select_frame(engine, "indicators/select_share_municipalities")
+    services = _engine_frame(engine, "indicators/select_share_services")
+    municipalities = _engine_frame(engine, "indicators/select_share_municipalities")
     with engine.connect() as conn:
         milestones = run_sql(
             conn,

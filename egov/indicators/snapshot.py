@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,7 +31,8 @@ from egov.indicators.epgu_share import (
 from egov.indicators.info_campaign import INFO_CAMPAIGN_COLUMNS, info_campaign_rows
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, Methodology
 from egov.indicators.share import month_start
-from egov.warehouse.sql import run_sql
+from egov.plain import plain_records
+from egov.warehouse.sql import run_sql, select_frame
 
 
 @dataclass(frozen=True)
@@ -84,40 +84,17 @@ class SnapshotRows:
         """sha256 of every row, in a stable order: equal rows give an equal hash."""
         return _sha256(
             {
-                "indicator": _records(self.indicator),
-                "ekc_load": _records(self.ekc_load),
-                "info_campaign": _records(self.info_campaign),
+                "indicator": plain_records(self.indicator),
+                "ekc_load": plain_records(self.ekc_load),
+                "info_campaign": plain_records(self.info_campaign),
                 "region_path": self.region_path,
             }
         )
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts (NaN and None become null, dates ISO strings)."""
-    return [
-        {str(k): _json_value(v) for k, v in row.items()}
-        for row in frame.astype(object).to_dict("records")
-    ]
-
-
 def _sha256(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _frame(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    result = run_sql(conn, name, params)
-    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
 
 def omsu_due_day() -> int | None:
@@ -158,17 +135,19 @@ def read_plan(conn: Connection, as_of: date) -> tuple[PlanInForce | None, str | 
 def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> SnapshotInputs:
     """Read a snapshot's inputs (call inside a REPEATABLE READ transaction for one view)."""
     plan, plan_sha256 = read_plan(conn, as_of)
-    counts = _frame(conn, "indicators/select_monthly_counts", {"through_month": month_start(as_of)})
-    municipalities = _frame(conn, "indicators/select_share_municipalities")
-    populations = _frame(conn, "snapshots/select_municipality_populations", {"day": as_of})
+    counts = select_frame(
+        conn, "indicators/select_monthly_counts", {"through_month": month_start(as_of)}
+    )
+    municipalities = select_frame(conn, "indicators/select_share_municipalities")
+    populations = select_frame(conn, "snapshots/select_municipality_populations", {"day": as_of})
     first_month = snapshot_months(as_of, min(counts["month"], default=None))[0]
     ekc_sums = {
-        period: _frame(
+        period: select_frame(
             conn, "snapshots/select_ekc_load", {"period_from": period[1], "period_to": period[2]}
         )
         for period in ekc_periods(as_of, methodology)
     }
-    campaign = _frame(
+    campaign = select_frame(
         conn,
         "snapshots/select_info_campaign",
         {"first_month": date(as_of.year, 1, 1), "last_month": month_start(as_of)},
@@ -256,7 +235,7 @@ def record_methodology(conn: Connection, methodology: Methodology) -> None:
 
 
 def _insert_rows(conn: Connection, table: str, snapshot_id: int, frame: pd.DataFrame) -> None:
-    rows = [{"snapshot_id": snapshot_id, **row} for row in _records(frame)]
+    rows = [{"snapshot_id": snapshot_id, **row} for row in plain_records(frame)]
     if rows:
         run_sql(conn, f"snapshots/insert_snapshot_{table}", {"rows": json.dumps(rows)})
 
@@ -326,13 +305,3 @@ def take_snapshot(engine: Engine, as_of: date, methodology: Methodology) -> dict
             "info_campaign": len(rows.info_campaign),
         },
     }
-
-
-def snapshot_rows_for(
-    engine: Engine, as_of: date, methodology: Methodology
-) -> tuple[SnapshotInputs, SnapshotRows]:
-    """Inputs and rows as they would be computed now (no write): for checks and reports."""
-    with engine.begin() as conn:
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        inputs = read_inputs(conn, as_of, methodology)
-    return inputs, compute_rows(inputs)

@@ -6,12 +6,11 @@ of a snapshot reads the same whenever it is rendered, even after later correctio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from egov.errors import EgovError
 from egov.indicators.engine import STATUSES
@@ -19,9 +18,10 @@ from egov.indicators.epgu_share import plan_vertices
 from egov.indicators.info_campaign import CAMPAIGN_CHANNELS
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, load_methodology
 from egov.indicators.snapshot import read_plan
+from egov.plain import plain_records, plain_value
 from egov.settings import get_settings
 from egov.sources.omsu import CHANNELS
-from egov.warehouse.sql import run_sql
+from egov.warehouse.sql import run_sql, select_frame
 
 INDICATOR_NAME = (
     "Доля обращений за получением МСЗУ в электронном виде с использованием ЕПГУ "
@@ -29,33 +29,6 @@ INDICATOR_NAME = (
 )
 FURTHEST_BEHIND = 10
 CHANNEL_NAMES = {key: text for text, key in CHANNELS.items()}
-
-
-def _frame(conn: Connection, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
-    result = run_sql(conn, name, params)
-    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NaN/NaT -> None, dates -> ISO, numpy scalars -> Python."""
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NaT:
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {str(k): _plain(v) for k, v in row.items()}
-        for row in frame.astype(object).to_dict("records")
-    ]
 
 
 def current_snapshot_id(engine: Engine, as_of: date) -> int | None:
@@ -81,7 +54,7 @@ def _ekc(frame: pd.DataFrame) -> dict[str, Any]:
                 "cumulative_calls": cumulative_calls.get((breakdown, r["line"], r["topic"])),
                 "oktmo": None if r["oktmo"] in ("", "-") else r["oktmo"],
             }
-            for r in _records(part)
+            for r in plain_records(part)
         ]
 
     by_municipality = sorted(
@@ -92,9 +65,11 @@ def _ekc(frame: pd.DataFrame) -> dict[str, Any]:
     first = ytd["period_from"].min() if not ytd.empty else None
     last = ytd["period_to"].max() if not ytd.empty else None
     return {
-        "period_from": _plain(first),
-        "period_to": _plain(last),
-        "cumulative_from": _plain(cumulative["period_from"].min()) if not total.empty else None,
+        "period_from": plain_value(first),
+        "period_to": plain_value(last),
+        "cumulative_from": plain_value(cumulative["period_from"].min())
+        if not total.empty
+        else None,
         "by_line": rows("line"),
         "by_topic": sorted(rows("line_topic"), key=lambda r: (r["line"], -r["calls"])),
         "by_municipality": by_municipality,
@@ -111,7 +86,7 @@ def _campaign(frame: pd.DataFrame) -> dict[str, Any]:
         municipalities.append(
             {
                 "oktmo": str(oktmo),
-                "name": _plain(name),
+                "name": plain_value(name),
                 "months_owed": len(part),
                 "months_reported": len(done),
                 "placements_total": int(done["placements_total"].fillna(0).sum()),
@@ -150,13 +125,13 @@ def report_data(engine: Engine, snapshot_id: int) -> dict[str, Any]:
         if head is None:
             raise EgovError(f"snapshot {snapshot_id} does not exist")
         params = {"snapshot_id": snapshot_id, "indicator_code": INDICATOR_EPGU_SHARE}
-        scopes = _records(_frame(conn, "report/select_snapshot_scopes", params))
+        scopes = plain_records(select_frame(conn, "report/select_snapshot_scopes", params))
         for row in scopes:
             # Nullable integer columns come back as floats next to a null.
             for key in ("rank", "rank_change"):
                 row[key] = None if row[key] is None else int(row[key])
-        ekc = _frame(conn, "report/select_snapshot_ekc_load", params)
-        campaign = _frame(conn, "report/select_snapshot_info_campaign", params)
+        ekc = select_frame(conn, "report/select_snapshot_ekc_load", params)
+        campaign = select_frame(conn, "report/select_snapshot_info_campaign", params)
         plan, _ = read_plan(conn, head.as_of_date)
     region = next((r for r in scopes if r["scope_type"] == "region"), {})
     municipalities = [r for r in scopes if r["scope_type"] == "municipality"]

@@ -45,6 +45,14 @@ def run_sql(
     return conn.execute(statement, [dict(p) for p in params])
 
 
+def select_frame(
+    conn: Connection, name: str, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """The rows of one query from sql/<name>.sql as a DataFrame (columns in query order)."""
+    result = run_sql(conn, name, params)
+    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
 def run_sql_script(conn: Connection, name: str) -> None:
     """Run a multi-statement DDL script from sql/<name>.sql (migrations; takes no parameters)."""
     # Straight to the driver without parameters, so '%' in function bodies stays literal.
