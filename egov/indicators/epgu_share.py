@@ -429,20 +429,35 @@ def snapshot_months(as_of: date, first_data_month: date | None) -> list[date]:
     return month_range(min(first_data_month or last, last), last)
 
 
-def epgu_share_rows(
+@dataclass(frozen=True)
+class ShareFigures:
+    """What a snapshot's I1 rows and the region's path are computed from, built once."""
+
+    as_of: date
+    months: list[date]
+    by_scope: dict[tuple[str, str, str], dict[date, MonthFigures]]
+
+
+def share_figures(
     counts: pd.DataFrame,
     municipalities: pd.DataFrame,
-    plan: PlanInForce | None,
     as_of: date,
-    methodology: Methodology,
     forms_due_day: int | None = None,
-) -> pd.DataFrame:
-    """I1 snapshot rows (columns SNAPSHOT_COLUMNS) for every scope, as of a date."""
+) -> ShareFigures:
+    """Figures per scope and month for a snapshot as of a date (see scope_month_figures)."""
     first_data = min((month_start(m) for m in counts["month"]), default=None)
     months = snapshot_months(as_of, first_data)
-    figures = scope_month_figures(
+    by_scope = scope_month_figures(
         counts, municipalities, months, as_of=as_of, forms_due_day=forms_due_day
     )
+    return ShareFigures(as_of, months, by_scope)
+
+
+def epgu_share_rows(
+    shares: ShareFigures, plan: PlanInForce | None, methodology: Methodology
+) -> pd.DataFrame:
+    """I1 snapshot rows (columns SNAPSHOT_COLUMNS) for every scope, as of a date."""
+    as_of, months, figures = shares.as_of, shares.months, shares.by_scope
     min_denominator = methodology.epgu_share.min_denominator
     ranks = municipality_ranks(figures, as_of, min_denominator)
     previous = previous_month_end(as_of)
@@ -474,20 +489,12 @@ def epgu_share_rows(
 
 
 def region_path(
-    counts: pd.DataFrame,
-    municipalities: pd.DataFrame,
-    plan: PlanInForce | None,
-    as_of: date,
-    methodology: Methodology,
-    forms_due_day: int | None = None,
+    shares: ShareFigures, plan: PlanInForce | None, methodology: Methodology
 ) -> list[dict[str, Any]]:
     """The region's year-to-date share at each month end through the as-of date, with the
     plan's expected value that day (the report's chart)."""
-    first_data = min((month_start(m) for m in counts["month"]), default=None)
-    months = snapshot_months(as_of, first_data)
-    series = scope_month_figures(
-        counts, municipalities, months, as_of=as_of, forms_due_day=forms_due_day
-    ).get((REGION, "", ""), {})
+    as_of, months = shares.as_of, shares.months
+    series = shares.by_scope.get((REGION, "", ""), {})
     milestones = plan.milestones_for(REGION, "") if plan else ()
     baseline = None
     if plan is not None:

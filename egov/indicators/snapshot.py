@@ -26,6 +26,7 @@ from egov.indicators.epgu_share import (
     PlanMilestone,
     epgu_share_rows,
     region_path,
+    share_figures,
     snapshot_months,
 )
 from egov.indicators.info_campaign import INFO_CAMPAIGN_COLUMNS, info_campaign_rows
@@ -181,14 +182,8 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
 
 def compute_rows(inputs: SnapshotInputs) -> SnapshotRows:
     """The snapshot's rows from its inputs (pure)."""
-    indicator = epgu_share_rows(
-        inputs.counts,
-        inputs.municipalities,
-        inputs.plan,
-        inputs.as_of,
-        inputs.methodology,
-        inputs.forms_due_day,
-    )
+    shares = share_figures(inputs.counts, inputs.municipalities, inputs.as_of, inputs.forms_due_day)
+    indicator = epgu_share_rows(shares, inputs.plan, inputs.methodology)
     ekc: list[dict[str, Any]] = []
     for period, sums in inputs.ekc_sums.items():
         ekc += ekc_load_rows(sums, inputs.populations, period, inputs.methodology)
@@ -198,14 +193,7 @@ def compute_rows(inputs: SnapshotInputs) -> SnapshotRows:
         info_campaign=pd.DataFrame(
             info_campaign_rows(inputs.campaign), columns=INFO_CAMPAIGN_COLUMNS, dtype=object
         ),
-        region_path=region_path(
-            inputs.counts,
-            inputs.municipalities,
-            inputs.plan,
-            inputs.as_of,
-            inputs.methodology,
-            inputs.forms_due_day,
-        ),
+        region_path=region_path(shares, inputs.plan, inputs.methodology),
     )
 
 

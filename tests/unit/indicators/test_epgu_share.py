@@ -13,6 +13,7 @@ from egov.indicators.epgu_share import (
     epgu_share_rows,
     form_is_due,
     region_path,
+    share_figures,
 )
 from egov.indicators.methodology import current_methodology
 
@@ -66,7 +67,9 @@ COUNTS = pd.DataFrame(
 
 
 def _rows(as_of: date = date(2023, 2, 28)) -> pd.DataFrame:
-    return epgu_share_rows(COUNTS, MUNICIPALITIES, PLAN, as_of, current_methodology())
+    return epgu_share_rows(
+        share_figures(COUNTS, MUNICIPALITIES, as_of), PLAN, current_methodology()
+    )
 
 
 def _one(rows: pd.DataFrame, scope: str, oktmo: str = "", service: str = "") -> pd.Series:
@@ -147,7 +150,8 @@ def test_scopes_without_milestones_have_no_plan_figures() -> None:
 
 
 def test_the_region_path_gives_the_year_to_date_share_at_each_month_end() -> None:
-    path = region_path(COUNTS, MUNICIPALITIES, PLAN, date(2023, 2, 28), current_methodology())
+    shares = share_figures(COUNTS, MUNICIPALITIES, date(2023, 2, 28))
+    path = region_path(shares, PLAN, current_methodology())
     assert [p["month_end"] for p in path] == ["2023-01-31", "2023-02-28"]
     assert path[0]["ytd_share_pct"] == pytest.approx(13 / 50 * 100)
     assert path[1]["ytd_share_pct"] == pytest.approx(42 / 100 * 100)
@@ -205,12 +209,16 @@ def test_a_form_not_yet_due_lowers_no_coverage_until_its_deadline() -> None:
     assert form_is_due(JAN, date(2023, 1, 31), None)
     methodology = current_methodology()
     # As of 28 February, A's February form is not due yet: only January is owed (and received).
-    early = epgu_share_rows(COUNTS, MUNICIPALITIES, PLAN, date(2023, 2, 28), methodology, 10)
+    early = epgu_share_rows(
+        share_figures(COUNTS, MUNICIPALITIES, date(2023, 2, 28), 10), PLAN, methodology
+    )
     a = _one(early, "municipality", A)
     assert (a["forms_received"], a["forms_owed"]) == (1, 1)
     # B sent February's form early: received forms always count.
     b = _one(early, "municipality", B)
     assert (b["forms_received"], b["forms_owed"]) == (2, 2)
     # After the deadline the missing form counts against A.
-    late = epgu_share_rows(COUNTS, MUNICIPALITIES, PLAN, date(2023, 3, 31), methodology, 10)
+    late = epgu_share_rows(
+        share_figures(COUNTS, MUNICIPALITIES, date(2023, 3, 31), 10), PLAN, methodology
+    )
     assert (_one(late, "municipality", A)["forms_owed"]) == 2
