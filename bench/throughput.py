@@ -9,16 +9,18 @@ PostgreSQL, serves ЕПГУ/ЕКЦ from a simulator in a second child process an
 so that each process's peak RSS is its own. The loader lands each month source by source (the
 lead's month-scoped landing if `egov.loading.chunks` has it, else the plain ingest functions),
 then runs the steps of `validate_and_load` with each step timed: parse, validation, write (one
-transaction per batch). End to end = landing + parse + validation + write, over the rows
-delivered. Untimed, it spools each batch's staged rows (the COPY text `write_verdict` sends);
-after the month it COPYs them, one statement per table, into empty tables shaped like the core
-facts with the same indexes (none unique: a month holds several versions of an ЕПГУ
-application) and times that as the raw COPY rate. GX start-up is timed apart (once per process).
+transaction per batch, stale months marked in it as `validate_and_load` does). End to end =
+landing + parse + validation + write, over the rows delivered. Untimed, it spools each batch's
+staged rows (the COPY text `write_verdict` sends); after the month it COPYs them, one statement
+per table, into empty tables shaped like the core facts with the same indexes (none unique: a
+month holds several versions of an ЕПГУ application) and times that as the raw COPY rate. GX
+start-up is timed apart (once per process).
 
 Runs: `--months` (one-month runs at `--scale`), `--backfill FIRST..LAST` (one run over the
 range) and the one-month memory runs at `--memory-scales`; `--max-batches N` validates N
 batches together instead of the gate's `CHUNK_BATCHES`. Prints markdown tables and writes the
-JSON figures to `--out`.
+JSON figures to `--out`. `python -m bench` reuses `measure_run` with two additions: spooled
+tables kept for a pandas `to_sql` reference, and a hook on the loaded warehouse.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ EPGU_WINDOW = timedelta(hours=24)
 RAW_SCHEMA = "bench_raw"
 """Where the raw COPY tables go (dropped with the throw-away database)."""
 DEFAULT_MEMORY_SCALES = (0.25, 1.0, 4.0)
+
+AfterLoad = Callable[[dict[str, str], Path, list[dict[str, Any]]], dict[str, Any]]
+"""measure_run's hook on the loaded warehouse: (loader env, work folder, kept spool parts)."""
 
 # --- pure parts (tested without a database) ------------------------------------------------
 
@@ -486,13 +491,27 @@ class _Spool:
                 out.write(csv_text(staged))
             self.rows[table] = self.rows.get(table, 0) + len(staged)
 
+    def keep(self, folder: Path, month: str, budget: int) -> list[dict[str, Any]]:
+        """Move whole tables (by name) out of the spool until `budget` rows are kept."""
+        kept: list[dict[str, Any]] = []
+        for table in sorted(self.rows):
+            if budget <= 0:
+                break
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{table}.csv"
+            shutil.move(self.path(table), target)
+            rows = self.rows.pop(table)
+            kept.append({"month": month, "table": table, "rows": rows, "path": str(target)})
+            budget -= rows
+        return kept
+
     def clear(self) -> None:
         for table in self.rows:
             self.path(table).unlink(missing_ok=True)
         self.rows = {}
 
 
-def create_raw_tables(engine: Any) -> None:
+def create_raw_tables(engine: Any, schema: str = RAW_SCHEMA) -> None:
     """Empty tables shaped like the core facts, with the same indexes, none unique."""
     from psycopg2 import sql as pgsql
 
@@ -500,21 +519,19 @@ def create_raw_tables(engine: Any) -> None:
 
     with engine.begin() as conn:
         cursor = conn.connection.cursor()
-        cursor.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(RAW_SCHEMA)))
+        cursor.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(schema)))
         for table in sorted(set(CORE_TABLES.values())):
             cursor.execute(
                 pgsql.SQL(
                     "CREATE TABLE {}.{} (LIKE core.{} INCLUDING ALL EXCLUDING INDEXES)"
-                ).format(
-                    pgsql.Identifier(RAW_SCHEMA), pgsql.Identifier(table), pgsql.Identifier(table)
-                )
+                ).format(pgsql.Identifier(schema), pgsql.Identifier(table), pgsql.Identifier(table))
             )
             cursor.execute(
                 "SELECT indexdef FROM pg_indexes WHERE schemaname = 'core' AND tablename = %s",
                 (table,),
             )
             for (indexdef,) in cursor.fetchall():
-                cursor.execute(raw_index_sql(indexdef, RAW_SCHEMA, table))
+                cursor.execute(raw_index_sql(indexdef, schema, table))
         cursor.close()
 
 
@@ -565,6 +582,9 @@ def _gate(
                 if lock is not None and not lock(conn, verdict.batch):
                     continue
                 batch_id = load.write_verdict(conn, verdict, started_at, None)
+                if verdict.status != "rejected":
+                    # validate_and_load hands the months to the snapshot step in this transaction
+                    load.mark_stale_months(conn, load.stale_months(verdict))
             write_s += time.perf_counter() - w0
             spool.add(verdict, batch_id)
             figures.batches += 1
@@ -603,9 +623,13 @@ def _prepare_warehouse(url: str) -> None:
 
 
 def load_months(
-    env: dict[str, str], months: list[str], work: str, max_batches: int
+    env: dict[str, str], months: list[str], work: str, max_batches: int, keep_rows: int = 0
 ) -> dict[str, Any]:
-    """Land, gate and raw-COPY each month in turn (in a child process); the figures."""
+    """Land, gate and raw-COPY each month in turn (in a child process); the figures.
+
+    With `keep_rows`, the first spooled tables (months in order, tables by name) are kept on
+    disk until that many rows are, for a reference load after this process ends.
+    """
     os.environ.update(env)
     from egov.runtime_env import configure_runtime
 
@@ -627,6 +651,7 @@ def load_months(
     spool = _Spool(Path(work) / "spool")
     per_month: list[dict[str, Any]] = []
     rss_after: list[float] = []
+    kept: list[dict[str, Any]] = []
     try:
         for label in months:
             month = parse_month(label)
@@ -639,6 +664,8 @@ def load_months(
             for table, (rows, seconds) in raw_copy(engine, spool).items():
                 figures[table_source[table]].raw_rows += rows
                 figures[table_source[table]].raw_s += seconds
+            budget = keep_rows - sum(part["rows"] for part in kept)
+            kept += spool.keep(Path(work) / "keep" / label, label, budget)
             spool.clear()
             rss_after.append(_current_rss_mb())
             per_month.append({"month": label, "sources": [step_dict(figures[s]) for s in SOURCES]})
@@ -657,6 +684,7 @@ def load_months(
         "gx_startup_s": round(gx_startup_s, 3),
         "peak_rss_mb": megabytes(_peak_rss_kb()),
         "rss_after_month_mb": rss_after,
+        "kept": kept,
     }
 
 
@@ -678,6 +706,8 @@ class RunResult:
     loader_peak_rss_mb: float
     simulator_peak_rss_mb: float
     rss_after_month_mb: list[float]
+    after_load: dict[str, Any] = field(default_factory=dict)
+    """What `measure_run`'s after_load hook measured on the loaded warehouse."""
 
     @property
     def total(self) -> StepFigures:
@@ -716,6 +746,7 @@ class RunResult:
                 "generator": self.generation.get("peak_rss_mb"),
             },
             "loader_rss_after_month_mb": self.rss_after_month_mb,
+            **self.after_load,
         }
 
 
@@ -727,8 +758,15 @@ def measure_run(
     seed: int,
     workers: int,
     max_batches: int = 0,
+    keep_rows: int = 0,
+    after_load: AfterLoad | None = None,
 ) -> RunResult:
-    """Generate the months' world, then land, gate and raw-COPY them against a fresh warehouse."""
+    """Generate the months' world, then land, gate and raw-COPY them against a fresh warehouse.
+
+    `after_load(env, work, kept)` runs while the warehouse and the simulator are still up
+    (env: the loader's settings; kept: the spooled tables `keep_rows` kept); its dict goes into
+    the result.
+    """
     from bench.validation_share import embedded_database
     from egov.sources.contract import IRKUTSK
 
@@ -751,7 +789,8 @@ def measure_run(
                 "EGOV_MFC_INBOX": str(world / "inbox" / "mfc"),
                 "EGOV_OMSU_INBOX": str(world / "inbox" / "omsu"),
             }
-            loaded = run_apart(load_months, env, months, str(work), max_batches)
+            loaded = run_apart(load_months, env, months, str(work), max_batches, keep_rows)
+            extra = after_load(env, work, loaded["kept"]) if after_load is not None else {}
         shutil.rmtree(work / "raw", ignore_errors=True)
     sources = {s: StepFigures(s) for s in SOURCES}
     for month in loaded["months"]:
@@ -769,6 +808,7 @@ def measure_run(
         loaded["peak_rss_mb"],
         sim_peak[0] if sim_peak else math.nan,
         loaded["rss_after_month_mb"],
+        extra,
     )
 
 

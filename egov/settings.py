@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     http_backoff_cap_sec: float = Field(
         default=60.0, ge=0, description="Longest single retry delay (Retry-After included)."
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "Dask scheduler (tcp://host:8786) the loading flows spread their chunks over; "
+            "unset = one chunk at a time in the flow's process."
+        ),
+    )
 
     @property
     def resolved_world_dir(self) -> Path:

@@ -3,6 +3,11 @@
 A chunk is one source's deliveries of one month (the pipeline's default chunk is everything
 since the source's mark). A failed chunk is reported and the others go on; the run then ends
 Failed, naming the failed chunks, with the full report as its result and artifact.
+
+The chunks are submitted to the flow's task runner: one at a time in process by default, or
+spread over a Dask cluster when `EGOV_DASK_ADDRESS` names one. The sources of a month run side
+by side; a month starts after the previous one is loaded and reconciled, so every runner leaves
+the same warehouse.
 """
 
 from __future__ import annotations
@@ -12,21 +17,34 @@ from typing import Any
 
 from prefect import flow
 from prefect.client.schemas.objects import State
+from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed
 
 from egov.loading.backfill import check_sources, failed_chunks
+from egov.loading.task_runner import chunk_task_runner
 from egov.quality.alerts import on_flow_failure
+from egov.settings import get_settings
 from egov.sources import SourceKey
 from flows.snapshots import compute_snapshots
 from tasks.freshness import sync_reporting_calendar
 from tasks.loading import (
+    load_chunk,
+    log_chunk,
     plan_backfill,
     publish_run_summary,
-    reconcile_and_alert,
-    run_chunk,
+    reconcile_chunks,
     select_stale_months,
 )
 from tasks.warehouse import check_warehouse_schema
+
+
+def _collect(futures: list[PrefectFuture[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The chunks' reports in submission order, each logged as it arrives."""
+    chunks = []
+    for future in futures:
+        chunks.append(future.result())
+        log_chunk(chunks[-1])
+    return chunks
 
 
 def _finish(title: str, chunks: list[dict[str, Any]], as_of: date | None) -> State[Any]:
@@ -43,7 +61,12 @@ def _finish(title: str, chunks: list[dict[str, Any]], as_of: date | None) -> Sta
     return Completed(message=f"{len(chunks)} chunk(s) done", data=report)
 
 
-@flow(name="pipeline", log_prints=True, on_failure=[on_flow_failure])
+@flow(
+    name="pipeline",
+    log_prints=True,
+    on_failure=[on_flow_failure],
+    task_runner=chunk_task_runner(get_settings().dask_address),
+)
 def pipeline(
     period: str | None = None,
     sources: list[SourceKey] | None = None,
@@ -54,12 +77,20 @@ def pipeline(
     check_warehouse_schema()
     # What counts as a loaded period (status, recapture) is read through the calendar.
     sync_reporting_calendar()
-    chunks = [run_chunk(s, period, until=until, today=today) for s in check_sources(sources)]
-    reconcile_and_alert(chunks)
+    futures = [
+        load_chunk.submit(s, period, until=until, today=today) for s in check_sources(sources)
+    ]
+    chunks = _collect(futures)
+    reconcile_chunks(chunks)
     return _finish(f"pipeline {period or 'since mark'}", chunks, today)
 
 
-@flow(name="backfill", log_prints=True, on_failure=[on_flow_failure])
+@flow(
+    name="backfill",
+    log_prints=True,
+    on_failure=[on_flow_failure],
+    task_runner=chunk_task_runner(get_settings().dask_address),
+)
 def backfill(
     from_month: str = "2023-01",
     to_month: str = "2024-12",
@@ -76,12 +107,25 @@ def backfill(
     check_warehouse_schema()
     # Recapture reads the gaps through the calendar, so it must match the file first.
     sync_reporting_calendar()
-    chunks: list[dict[str, Any]] = []
     plan = plan_backfill(from_month, to_month, list(sources or []), recapture, until)
+    futures: list[PrefectFuture[dict[str, Any]]] = []
+    reconciled: list[PrefectFuture[None]] = []
     for month in sorted({m for _, m in plan}):
-        month_chunks = [run_chunk(s, m, until=until, today=today) for s, m in plan if m == month]
+        # A month waits for the previous one: a later month's ЕПГУ windows change earlier
+        # months' facts, and the reconciliation must see the same facts on every runner.
+        month_futures = [
+            load_chunk.submit(
+                s, m, until=until, today=today, wait_for=reconciled, return_state=False
+            )
+            for s, m in plan
+            if m == month
+        ]
         # Forms of a month compare with that month's ЕПГУ and МФЦ facts: after all its chunks.
-        reconcile_and_alert(month_chunks)
-        chunks += month_chunks
+        # Futures as parameters: Prefect passes their results once they are all done.
+        reconciled = [reconcile_chunks.submit(month_futures, return_state=False)]
+        futures += month_futures
+    chunks = _collect(futures)
+    for future in reconciled:
+        future.result()
     kind = "recapture" if recapture else "backfill"
     return _finish(f"{kind} {from_month}..{to_month}", chunks, today)

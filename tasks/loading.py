@@ -55,7 +55,8 @@ def plan_backfill(
     return plan_recapture_chunks(missing, from_month, to_month, sources)
 
 
-def run_chunk(
+@task(task_run_name="load-{source}-{month}")
+def load_chunk(
     source: str,
     month: str | None,
     *,
@@ -63,10 +64,11 @@ def run_chunk(
     today: date | None = None,
     window_hours: int = 24,
 ) -> dict[str, Any]:
-    """Land and load one chunk inside a flow; a failure is reported, not raised.
+    """Land and load one chunk (a source's month, or since its mark); a failure is reported.
 
     Deliveries landed before a failure stay pending and are validated by the next chunk of the
-    same source (or the next run), so a failed chunk loses nothing.
+    same source (or the next run), so a failed chunk loses nothing. The landing and loading
+    tasks run nested in this one, on whichever worker the flow's task runner picked.
     """
     landed = land_deliveries.with_options(task_run_name=f"land-{source}-{month or 'since-mark'}")(
         source, month, until=until, today=today, window_hours=window_hours, return_state=True
@@ -80,19 +82,27 @@ def run_chunk(
         (state.message or "failed" for state in (landed, loaded) if not state.is_completed()),
         None,
     )
-    report = chunk_report(source, month, deliveries, batches, error)
-    # One line per chunk in the run's log; the CLI's progress bar listens for `egov_chunk`.
+    return chunk_report(source, month, deliveries, batches, error)
+
+
+def log_chunk(report: dict[str, Any]) -> None:
+    """One line per chunk in the flow run's log; the CLI's progress bar listens for `egov_chunk`."""
     get_run_logger().info(
         "chunk %s %s: %s, %s batches, %s rows loaded%s",
-        source,
-        month or "since mark",
+        report["source"],
+        report["month"] or "since mark",
         report["status"],
         report["batches"],
         report["rows_loaded"],
-        f" ({error})" if error else "",
-        extra={"egov_chunk": {"source": source, "month": month, "status": report["status"]}},
+        f" ({report['error']})" if report["error"] else "",
+        extra={
+            "egov_chunk": {
+                "source": report["source"],
+                "month": report["month"],
+                "status": report["status"],
+            }
+        },
     )
-    return report
 
 
 @task(
@@ -120,7 +130,8 @@ def publish_run_summary(title: str, chunks: list[dict[str, Any]]) -> None:
     )
 
 
-def reconcile_and_alert(chunks: list[dict[str, Any]]) -> None:
+@task
+def reconcile_chunks(chunks: list[dict[str, Any]]) -> None:
     """Reconcile the forms of the months the chunks touched; alert on their rejected batches."""
     batches = [b for chunk in chunks for b in chunk["batch_summaries"]]
     if batches:
