@@ -16,7 +16,7 @@ from egov.warehouse.sql import run_sql
 def refresh_month(
     conn: Connection, month: date, methodology: Methodology | None = None
 ) -> dict[str, Any]:
-    """Merge one month's counts from the facts into the aggregate, in the caller's transaction.
+    """Merge one month's counts (and its lineage) from the facts, in the caller's transaction.
 
     Takes the month's advisory lock first, so two runs refreshing the same month queue up
     instead of racing on the same keys.
@@ -32,6 +32,8 @@ def refresh_month(
     deleted = run_sql(conn, "indicators/delete_stale_monthly_counts", params).rowcount
     updated = run_sql(conn, "indicators/update_changed_monthly_counts").rowcount
     inserted = run_sql(conn, "indicators/insert_new_monthly_counts").rowcount
+    # The snapshot's lineage of the month, from the same facts in the same transaction.
+    run_sql(conn, "indicators/replace_month_load_batches", params)
     run_sql(conn, "indicators/delete_stale_month", params)
     return {
         "month": month_label(month),

@@ -1,35 +1,15 @@
--- The load batches whose facts a snapshot counts: facts of the months it reads (applications
--- and forms, every status, since exclusion is a rule applied to them), ЕКЦ calls of its
--- periods, and the forms in force of its months; with each batch's natural key, which the
--- inputs fingerprint uses (ids differ between two equal loads). Grain: load batch.
+-- The load batches whose facts a snapshot counts: the lineage the monthly-counts refresh keeps
+-- for the months it reads (their ЕПГУ, МФЦ and ОМСУ facts, every status, and the forms in force)
+-- and the ЕКЦ calls of its periods; with each batch's natural key, which the inputs fingerprint
+-- uses (ids differ between two equal loads). Grain: load batch.
 WITH used AS (
-    SELECT a.load_batch_id
-    FROM core.fact_epgu_application AS a
-    WHERE a.submitted_month BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
-    UNION
-    SELECT m.load_batch_id
-    FROM core.fact_mfc_application AS m
-    WHERE m.accepted_month BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
-    UNION
-    SELECT f.load_batch_id
-    FROM core.fact_omsu_service_figures AS f
-    WHERE f.report_month BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
-    UNION
-    SELECT c.load_batch_id
-    FROM core.fact_omsu_campaign AS c
-    WHERE c.report_month BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
+    SELECT l.load_batch_id
+    FROM core.month_load_batch AS l
+    WHERE l.month BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
     UNION
     SELECT e.load_batch_id
     FROM core.fact_ekc_call AS e
     WHERE e.call_date BETWEEN CAST(:ekc_from AS date) AND CAST(:as_of AS date)
-    UNION
-    SELECT max(b.batch_id) AS load_batch_id
-    FROM audit.load_batches AS b
-    WHERE
-        b.source = 'omsu'
-        AND b.status IN ('loaded', 'partial')
-        AND b.period_start BETWEEN CAST(:first_month AS date) AND CAST(:as_of AS date)
-    GROUP BY b.oktmo, b.period_start
 )
 
 SELECT

@@ -192,11 +192,57 @@ def test_counts_match_the_facts_and_a_refresh_is_idempotent(loaded: str) -> None
     assert march.groupby(level="oktmo")["has_omsu_report"].all().sum() == 41
     assert not march.xs(MISSING_FORM, level="oktmo")["has_omsu_report"].any()
 
+    assert lineage(url) == lineage_from_facts(url)
+
     before = table_checksums(url)
     with warehouse_engine(url) as engine:
         second = refresh_monthly_counts(engine, months)
     assert all(r["inserted"] == r["updated"] == r["deleted"] == 0 for r in second)
     assert table_checksums(url) == before
+
+
+def lineage(url: str) -> set[tuple[date, int]]:
+    frame = _frame(url, "SELECT month, load_batch_id FROM core.month_load_batch")
+    return {(m, int(b)) for m, b in zip(frame["month"], frame["load_batch_id"], strict=True)}
+
+
+def lineage_from_facts(url: str) -> set[tuple[date, int]]:
+    """(month, batch) of every fact row and of every form in force, read from the facts."""
+    frame = _frame(
+        url,
+        "SELECT submitted_month AS month, load_batch_id FROM core.fact_epgu_application "
+        "UNION SELECT accepted_month, load_batch_id FROM core.fact_mfc_application "
+        "UNION SELECT report_month, load_batch_id FROM core.fact_omsu_service_figures "
+        "UNION SELECT report_month, load_batch_id FROM core.fact_omsu_campaign "
+        "UNION SELECT period_start, max(batch_id) FROM audit.load_batches "
+        "WHERE source = 'omsu' AND status IN ('loaded', 'partial') GROUP BY oktmo, period_start",
+    )
+    return {(m, int(b)) for m, b in zip(frame["month"], frame["load_batch_id"], strict=True)}
+
+
+def test_a_month_whose_batch_lost_its_facts_drops_it_from_the_lineage(loaded: str) -> None:
+    url = loaded
+    with warehouse_engine(url) as engine:
+        refresh_monthly_counts(engine, [MARCH])
+    replaced = int(
+        _frame(
+            url,
+            "SELECT min(load_batch_id) AS batch FROM core.fact_mfc_application "
+            "WHERE accepted_month = '2024-03-01'",
+        )["batch"].iloc[0]
+    )
+    assert (MARCH, replaced) in lineage(url)
+    with warehouse_engine(url) as engine, engine.begin() as conn:
+        # As a re-delivered day would: its facts now come from another batch (here: none).
+        conn.execute(
+            sa.text("DELETE FROM core.fact_mfc_application WHERE load_batch_id = :batch"),
+            {"batch": replaced},
+        )
+    with warehouse_engine(url) as engine:
+        refresh_monthly_counts(engine, [MARCH])
+
+    assert (MARCH, replaced) not in lineage(url)
+    assert lineage(url) == lineage_from_facts(url)
 
 
 def test_a_changed_fact_changes_exactly_its_aggregate_row(loaded: str) -> None:
