@@ -661,6 +661,9 @@ def load_months(
                 _land(source, engine, store, month)
                 figures[source].landing_s += time.perf_counter() - t0
                 _gate(source, engine, store, figures[source], spool, max_batches)
+                # Peak so far after each source: which source's deliveries set the peak.
+                peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"    {label} {source}: peak RSS so far {peak_mb:.0f} MB", file=sys.stderr)
             for table, (rows, seconds) in raw_copy(engine, spool).items():
                 figures[table_source[table]].raw_rows += rows
                 figures[table_source[table]].raw_s += seconds
