@@ -95,12 +95,19 @@ def print_run_report(title: str, report: dict[str, Any]) -> None:
     table = per_source_table(title, run_totals(report["chunks"]), labels)
     out.print(table)
     touched = report.get("touched_months") or []
-    out.print(
-        f"months recomputed by the snapshot step: {touched[0]}..{touched[-1]} ({len(touched)})"
-        if touched
-        else "snapshot step: nothing changed, nothing recomputed",
-        highlight=False,
-    )
+    deferred = report.get("deferred_months") or []
+    if touched:
+        line = (
+            f"months recomputed by the snapshot step: {touched[0]}..{touched[-1]} ({len(touched)})"
+        )
+    elif deferred:
+        line = (
+            f"snapshot step deferred (a chunk failed): {deferred[0]}..{deferred[-1]} "
+            f"({len(deferred)}) stay stale for the next run"
+        )
+    else:
+        line = "snapshot step: nothing changed, nothing recomputed"
+    out.print(line, highlight=False)
     if report.get("snapshots"):
         print_share_summary(report["snapshots"])
     for chunk in failed_chunks(report["chunks"]):

@@ -2,7 +2,8 @@
 
 A chunk is one source's deliveries of one month (the pipeline's default chunk is everything
 since the source's mark). A failed chunk is reported and the others go on; the run then ends
-Failed, naming the failed chunks, with the full report as its result and artifact.
+Failed, naming the failed chunks, with the full report as its result and artifact, and takes
+no snapshot: what it loaded stays marked stale for the next complete run.
 
 The chunks are submitted to the flow's task runner: one at a time in process by default, or
 spread over a Dask cluster when `EGOV_DASK_ADDRESS` names one. The sources of a month run side
@@ -50,14 +51,23 @@ def _collect(futures: list[PrefectFuture[dict[str, Any]]]) -> list[dict[str, Any
 def _finish(title: str, chunks: list[dict[str, Any]], as_of: date | None) -> State[Any]:
     # Every stale month, not only this run's: a run killed before its snapshot step left its
     # months marked, in the same transactions as its batches.
-    touched = select_stale_months()
+    stale = select_stale_months()
+    failed = failed_chunks(chunks)
+    # A run missing a source would publish indicators without it (an online share with no ЕПГУ
+    # is 0 %): its months stay marked stale and the next complete run snapshots them.
+    touched = [] if failed else stale
     snapshots = compute_snapshots(months=touched, as_of=as_of) if touched else None
     publish_run_summary(title, chunks)
-    report = {"chunks": chunks, "touched_months": touched, "snapshots": snapshots}
-    failed = failed_chunks(chunks)
+    report = {
+        "chunks": chunks,
+        "touched_months": touched,
+        "deferred_months": stale if failed else [],
+        "snapshots": snapshots,
+    }
     if failed:
         names = ", ".join(f"{c['source']} {c['month'] or 'since mark'}" for c in failed)
-        return Failed(message=f"{len(failed)} chunk(s) failed: {names}", data=report)
+        deferred = f"; snapshot of {len(stale)} month(s) deferred to the next run" if stale else ""
+        return Failed(message=f"{len(failed)} chunk(s) failed: {names}{deferred}", data=report)
     return Completed(message=f"{len(chunks)} chunk(s) done", data=report)
 
 

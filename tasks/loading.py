@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from egov.loading.backfill import (
     chunk_report,
+    failure_message,
     months_to_labels,
     plan_month_chunks,
     plan_recapture_chunks,
@@ -78,10 +79,16 @@ def load_chunk(
     batches: list[dict[str, Any]] = []
     if loaded.is_completed():
         batches = loaded.result()
-    error = next(
-        (state.message or "failed" for state in (landed, loaded) if not state.is_completed()),
-        None,
-    )
+    failed = next((state for state in (landed, loaded) if not state.is_completed()), None)
+    error = None
+    if failed is not None:
+        try:
+            raised = failed.result(raise_on_failure=False)
+        except Exception:  # a state whose exception cannot be read still has its message
+            raised = None
+        error = failure_message(
+            raised if isinstance(raised, BaseException) else None, failed.message or "failed"
+        )
     return chunk_report(source, month, deliveries, batches, error)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from egov.errors import EgovError
 from egov.loading.months import month_label, month_range
 from egov.quality.freshness import MissingPeriod
 from egov.sources import SOURCE_KEYS
@@ -83,6 +84,16 @@ def chunk_report(
         "deliveries": list(deliveries),
         "batch_summaries": list(batches),
     }
+
+
+def failure_message(error: BaseException | None, fallback: str) -> str:
+    """What a chunk's report says about its failure: our own errors read as they are written
+    (source, window or file, cause); anything else is prefixed with its type."""
+    if isinstance(error, EgovError):
+        return str(error)
+    if error is not None:
+        return f"{type(error).__name__}: {error}"
+    return fallback
 
 
 def failed_chunks(chunks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

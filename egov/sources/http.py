@@ -202,10 +202,25 @@ def _error_detail(response: requests.Response, secrets: Collection[str]) -> str:
         text = payload["error"]
     else:
         text = response.text
-    text = " ".join(text.split())
+    # Scrub before squeezing whitespace and cutting: either could leave part of a secret that
+    # no longer matches it.
+    text = " ".join(redact(text, secrets).split())
     if len(text) > 200:
         text = text[:197] + "..."
-    return redact(text, secrets)
+    return text
+
+
+def _with_sent_credentials(
+    secrets: Collection[str], headers: Mapping[str, str] | None, auth: tuple[str, str] | None
+) -> list[str]:
+    """The secrets plus the credentials as sent (Authorization values, Basic base64), longest
+    first: a server or a proxy may quote the header it rejected."""
+    sent = [v for k, v in (headers or {}).items() if k.lower() == "authorization"]
+    if auth is not None:
+        prepared = requests.Request("GET", "http://localhost/", auth=auth).prepare()
+        sent.append(prepared.headers["Authorization"])
+    forms = {*secrets, *sent, *(value.partition(" ")[2] for value in sent)}
+    return sorted((f for f in forms if f), key=len, reverse=True)
 
 
 def get_with_retries(
@@ -227,6 +242,7 @@ def get_with_retries(
     `secrets` are scrubbed from any text that could reach a message or a log; `auth_hint` is
     appended to the 401/403 message (e.g. which setting holds the credential).
     """
+    secrets = _with_sent_credentials(secrets, headers, auth)
     reason = "no attempt made"
     for attempt in range(1, policy.max_attempts + 1):
         retry_after: float | None = None
@@ -250,7 +266,11 @@ def get_with_retries(
                 return response
             if status in RETRY_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                reason = f"HTTP {status}"
+                # What the server said and asked for: the reason the run finally reports.
+                detail = _error_detail(response, secrets)
+                reason = f"HTTP {status}" + (f": {detail}" if detail else "")
+                if retry_after is not None:
+                    reason += f"; Retry-After {retry_after:g} s"
             elif status in (401, 403):
                 detail = _error_detail(response, secrets)
                 raise SourceAuthError(

@@ -279,7 +279,9 @@ def test_a_503_burst_beyond_the_budget_names_the_source_and_the_day(
     servers.set_faults("ekc", script=[503, 502, 503, 200])
     with pytest.raises(SourceUnavailableError) as caught:
         client(servers, sleeps.append, max_attempts=3).fetch_day(date(2024, 3, 3))
-    assert str(caught.value) == "ekc day 2024-03-03: gave up after 3 attempts: HTTP 503"
+    assert str(caught.value) == (
+        "ekc day 2024-03-03: gave up after 3 attempts: HTTP 503: Service Unavailable (scripted)"
+    )
     assert len(sleeps) == 2
     assert servers.faults("ekc").script == [200]
 

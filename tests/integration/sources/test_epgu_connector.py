@@ -272,7 +272,7 @@ def test_a_503_burst_beyond_the_budget_names_the_source_and_the_window(
         client(servers, sleeps, max_attempts=4).fetch_window(*DAY1)
     assert str(caught.value) == (
         "epgu window 2024-03-01T00:00+08:00..2024-03-02T00:00+08:00: "
-        "gave up after 4 attempts: HTTP 503"
+        "gave up after 4 attempts: HTTP 503: Service Unavailable (scripted)"
     )
     assert len(sleeps) == 3
     assert servers.faults("epgu").script == [503] * 6  # exactly four requests were made

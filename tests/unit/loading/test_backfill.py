@@ -13,6 +13,7 @@ from egov.loading.backfill import (
     chunk_report,
     chunk_status,
     failed_chunks,
+    failure_message,
     plan_month_chunks,
     plan_recapture_chunks,
     run_summary_markdown,
@@ -89,6 +90,13 @@ def test_a_failed_chunk_reports_its_error_and_what_it_did_before() -> None:
     assert report["deliveries_new"] == 1
     assert report["rows_loaded"] == 10
     assert failed_chunks([report]) == [report]
+
+
+def test_a_failure_of_our_own_reads_as_written_and_others_name_their_type() -> None:
+    ours = EgovError("epgu window 2024-01-01..2024-01-02: gave up after 4 attempts: HTTP 503")
+    assert failure_message(ours, "ignored") == str(ours)
+    assert failure_message(ValueError("bad"), "ignored") == "ValueError: bad"
+    assert failure_message(None, "Task run failed") == "Task run failed"
 
 
 def test_totals_add_up_per_source_and_overall() -> None:
