@@ -1,15 +1,24 @@
-"""The retry delay: exponential growth, cap, jitter bounds and the server's Retry-After."""
+"""The retry delay (exponential growth, cap, jitter, Retry-After) and scrubbing secrets."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+import requests
 
-from egov.sources.http import RetryPolicy, backoff_delay, parse_retry_after, redact
+from egov.sources.http import (
+    RetryPolicy,
+    _error_detail,
+    _with_sent_credentials,
+    backoff_delay,
+    parse_retry_after,
+    redact,
+)
 
 
 def delays(attempt: int, *, jitter: str, base: float = 1.0, cap: float = 60.0) -> list[float]:
@@ -110,3 +119,31 @@ def test_an_absent_or_unreadable_retry_after_is_none(value: str | None) -> None:
 
 def test_redact_replaces_every_secret_and_ignores_empty_ones() -> None:
     assert redact("token abc and abc again", ["abc", ""]) == "token *** and *** again"
+
+
+def _error_response(status: int, body: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body.encode()
+    return response
+
+
+def test_a_secret_across_the_length_cut_of_an_error_is_still_scrubbed() -> None:
+    secret = "s3cr3t-" + "x" * 25
+    body = "e" * 190 + secret  # the cut at 200 characters falls inside the secret
+    detail = _error_detail(_error_response(503, body), [secret])
+    assert "s3cr3t" not in detail and "***" in detail
+
+
+def test_the_basic_auth_header_as_sent_counts_as_a_secret() -> None:
+    user, password = "operator", "pa:ss w0rd"
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    secrets = _with_sent_credentials([password], None, (user, password))
+    echoed = f"rejected Authorization: Basic {encoded}"
+    assert encoded in secrets
+    assert encoded not in redact(echoed, secrets)
+
+
+def test_a_bearer_token_as_sent_counts_as_a_secret() -> None:
+    secrets = _with_sent_credentials([], {"Authorization": "Bearer tok-123"}, None)
+    assert secrets == ["Bearer tok-123", "tok-123"]
