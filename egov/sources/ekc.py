@@ -8,6 +8,7 @@ it will be fetched tomorrow anyway.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -152,11 +153,20 @@ def _read_header(content: bytes, name: str) -> tuple[list[list[str]], dict[str, 
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DeliveryError(SOURCE, name, f"not valid UTF-8 (byte {exc.start})") from None
+        # utf-8-sig counts positions after the BOM.
+        position = exc.start + (len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0)
+        line = content.count(b"\n", 0, position) + 1
+        raise DeliveryError(SOURCE, name, f"not valid UTF-8 (byte {position})", row=line) from None
+    # strict: a quote left open would otherwise swallow every later line into one field.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    start = 1
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for record in reader:
+            records.append(record)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DeliveryError(SOURCE, name, f"not a readable CSV ({exc})") from None
+        raise DeliveryError(SOURCE, name, f"not a readable CSV ({exc})", row=start) from None
     if not records:
         raise DeliveryError(SOURCE, name, "the file is empty")
     header = [cell.strip() for cell in records[0]]
@@ -188,6 +198,11 @@ _CHECKS: dict[str, tuple[str, str]] = {
 }
 
 
+def _storable(value: str) -> str:
+    """A rejected value as the quarantine can keep it: PostgreSQL text cannot hold NUL."""
+    return value.replace("\x00", "\\x00")
+
+
 def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> ParsedDelivery:
     """Typed call records of one day's export; bad values become RowRejects with row and column.
 
@@ -212,7 +227,7 @@ def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> Pars
                     name,
                     number,
                     None,
-                    ",".join(record),
+                    _storable(",".join(record)),
                     f"has {len(record)} fields, the header has {width}",
                 )
             )
@@ -260,7 +275,7 @@ def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> Pars
             first_seen[call_id] = rows[i]
 
     for i, (column, value, reason) in bad.items():
-        rejects.append(RowReject(SOURCE, name, rows[i], column, value, reason))
+        rejects.append(RowReject(SOURCE, name, rows[i], column, _storable(value), reason))
     rejects.sort(key=lambda r: r.row)
     keep = ~frame.index.isin(list(bad))
     typed: dict[str, Any] = {

@@ -256,7 +256,11 @@ def _load_page(content: bytes, name: str) -> dict[str, Any]:
 _MISSING: Any = object()
 _TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
 _PATTERNS = {
-    "application_id": (r"\S(?:.*\S)?", "a non-empty identifier"),
+    # NUL and lone surrogates excluded: PostgreSQL text cannot hold them (the load would fail).
+    "application_id": (
+        r"[^\s\x00\ud800-\udfff](?:[^\n\x00\ud800-\udfff]*[^\s\x00\ud800-\udfff])?",
+        "a non-empty identifier",
+    ),
     "service_code": (r"\d{19}", "a 19-digit service code"),
     "target_oktmo": (r"\d{8}", "an 8-digit OKTMO code"),
 }
@@ -288,6 +292,8 @@ def _as_text(value: Any) -> str | None:
     if value is _MISSING or value is None:
         return None
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    # Shown as escapes: the quarantine (jsonb) cannot store NUL or a lone surrogate.
+    text = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 500 else text[:497] + "..."
 
 

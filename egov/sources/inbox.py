@@ -106,7 +106,8 @@ def parse_omsu_name(name: str) -> OmsuKey:
     if match is None:
         raise InboxNameError(f"name does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx: {name!r}")
     year, month = int(match["year"]), int(match["month"])
-    if not 1 <= month <= 12:
+    # Year 0000 matches the pattern but is no calendar year (date() would raise ValueError).
+    if not 1 <= month <= 12 or year < 1:
         raise InboxNameError(f"{match['year']}-{match['month']} in {name!r} is not a month")
     return OmsuKey(match["oktmo"], date(year, month, 1))
 

@@ -212,6 +212,13 @@ def parse_mfc_csv(content: bytes, name: str) -> ParsedDelivery:
         raise DeliveryError(SOURCE, name, f"cannot tell the day of the export: {exc}") from None
     findings = FindingCollector(SOURCE, name, "info")
     text, encoding = _decode(content, name)
+    nul = text.find("\x00")
+    if nul >= 0:
+        # A text export never holds NUL (PostgreSQL text cannot either): the file is damaged.
+        line = text.count("\n", 0, nul) + 1
+        raise DeliveryError(
+            SOURCE, name, "a NUL character: the file is damaged, binary or UTF-16", row=line
+        )
     if encoding == "utf-8-sig":
         findings.add("utf8_bom", "file is UTF-8 with a BOM, not windows-1251; read as UTF-8")
     elif encoding == "utf-8":

@@ -56,6 +56,8 @@ MAX_COLUMNS = 50
 """A report form has 42-ish service rows and 8 columns; content beyond this is not a form."""
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 """Guards against a zip bomb before openpyxl expands the sheets in memory."""
+MAX_COUNT = 2**31 - 1
+"""Counts are PostgreSQL `integer` in the warehouse: a larger figure would fail the load."""
 TITLE_ROWS = 15
 HEADER_SEARCH_ROWS = 30
 EXAMPLES = 5
@@ -365,6 +367,12 @@ def _skip_column_numbers(sheet: _Sheet, header: _Header) -> int:
     return row
 
 
+def _at_most_max(number: int, was_text: bool) -> tuple[int | None, str | None, bool]:
+    if number > MAX_COUNT:
+        return None, f"{number} is too large for a count (over {MAX_COUNT})", was_text
+    return number, None, was_text
+
+
 def _parse_count(value: Any) -> tuple[int | None, str | None, bool]:
     """(number, error, was text) of a count cell; an empty cell is (None, None, False)."""
     if _is_blank(value):
@@ -372,18 +380,18 @@ def _parse_count(value: Any) -> tuple[int | None, str | None, bool]:
     if isinstance(value, bool | datetime | date):
         return None, f"{_cell_text(value)!r} is not a number", False
     if isinstance(value, int):
-        return (None, f"{value} is negative", False) if value < 0 else (value, None, False)
+        return (None, f"{value} is negative", False) if value < 0 else _at_most_max(value, False)
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer():
             return None, f"{value} is not a whole number", False
         if value < 0:
             return None, f"{_cell_text(value)} is negative", False
-        return int(value), None, False
+        return _at_most_max(int(value), False)
     text = str(value).strip()
     compact = "".join(text.split())  # str.split() also splits at non-breaking spaces
     integral = _INTEGRAL.fullmatch(compact)
     if integral is not None:
-        return int(integral["int"]), None, True
+        return _at_most_max(int(integral["int"]), True)
     if _SIGNED_NUMBER.fullmatch(compact):
         if compact[0] in "-−–":
             return None, f"{text!r} is negative", True
