@@ -207,24 +207,19 @@ class EpguClient(HttpSourceClient):
                 auth_hint="check EGOV_EPGU_TOKEN",
             )
             page = EpguPage(response.content, request_path, len(pages) + 1, start, end)
-            payload = _load_page(page.content, page.name)
-            items = payload["items"]
-            received += len(items)
-            total = payload.get("total")
+            try:
+                payload = _load_page(page.content, page.name)
+                items = payload["items"]
+                received += len(items)
+                total = payload.get("total")
+                next_cursor = _next_cursor(payload, page.name, received)
+            except DeliveryError as exc:
+                # The page is refused before it is landed: hand its bytes on to be kept.
+                exc.content = page.content
+                raise
             pages.append(page)
-            next_cursor = payload["next_cursor"]
             if next_cursor is None:
                 break
-            if not isinstance(next_cursor, str) or not next_cursor:
-                raise DeliveryError(SOURCE, page.name, "'next_cursor' is neither a string nor null")
-            if not items:
-                # A cursor with nothing behind it would page forever.
-                raise DeliveryError(SOURCE, page.name, "a page without items has a next_cursor")
-            if isinstance(total, int) and received > total:
-                # More items than announced: a server that never stops would fill memory.
-                raise DeliveryError(
-                    SOURCE, page.name, f"the pages hold more than the reported total of {total}"
-                )
             cursor = next_cursor
         if isinstance(total, int) and not isinstance(total, bool) and total != received:
             raise _InconsistentWindowError(
@@ -232,6 +227,24 @@ class EpguClient(HttpSourceClient):
             )
         log.debug("%s: %d items in %d pages", context, received, len(pages))
         return pages
+
+
+def _next_cursor(payload: dict[str, Any], name: str, received: int) -> str | None:
+    """The cursor to the next page of a loaded page, or None after the last; refuses a cursor
+    that could page forever."""
+    next_cursor = payload["next_cursor"]
+    if next_cursor is None:
+        return None
+    if not isinstance(next_cursor, str) or not next_cursor:
+        raise DeliveryError(SOURCE, name, "'next_cursor' is neither a string nor null")
+    if not payload["items"]:
+        # A cursor with nothing behind it would page forever.
+        raise DeliveryError(SOURCE, name, "a page without items has a next_cursor")
+    total = payload.get("total")
+    if isinstance(total, int) and received > total:
+        # More items than announced: a server that never stops would fill memory.
+        raise DeliveryError(SOURCE, name, f"the pages hold more than the reported total of {total}")
+    return next_cursor
 
 
 def _load_page(content: bytes, name: str) -> dict[str, Any]:

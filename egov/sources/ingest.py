@@ -118,9 +118,23 @@ def land_epgu_window(
 ) -> list[LandedDelivery]:
     """Fetch every page of one window, land pages and the window manifest, advance the mark.
 
-    One transaction: the mark only moves once the whole window is landed.
+    One transaction: the mark only moves once the whole window is landed. A page the client
+    refuses (not JSON, no `next_cursor`, ...) stops the window: its bytes are kept in the raw
+    store and named in the error, the mark stays, and the next run asks for the window again.
     """
-    pages = client.fetch_window(start, end)
+    try:
+        pages = client.fetch_window(start, end)
+    except DeliveryError as exc:
+        if exc.content is None:
+            raise
+        _, kept_at = store.put(exc.content)
+        raise DeliveryError(
+            exc.source,
+            exc.file,
+            f"{exc.reason}; the page as received is kept in the raw store as {kept_at}",
+            row=exc.row,
+            column=exc.column,
+        ) from None
     window_key = epgu_window_key(start, end)
     period_start = start.astimezone(IRKUTSK).date()
     period_end = max(period_start, (end - timedelta(microseconds=1)).astimezone(IRKUTSK).date())

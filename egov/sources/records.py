@@ -33,12 +33,15 @@ class DeliveryError(EgovError):
         *,
         row: int | None = None,
         column: str | None = None,
+        content: bytes | None = None,
     ):
         self.source = source
         self.file = file
         self.row = row
         self.column = column
         self.reason = reason
+        self.content = content
+        """The bytes as received, when the caller has not kept them yet (an API page)."""
         super().__init__(f"{describe_location(source, file, row, column)}: {reason}")
 
 

@@ -28,7 +28,7 @@ from egov.sources.ekc import EkcClient
 from egov.sources.epgu import EpguClient
 from egov.sources.http import RetryPolicy
 from egov.sources.ingest import DeliveryOutcome, land_ekc_day, land_epgu_window, land_inbox
-from egov.sources.landing import RawStore, read_landed
+from egov.sources.landing import RawStore, read_landed, sha256_hex
 from egov.sources.records import DeliveryError
 from tests.corpus.cases import Case, OnePageSession, cases, load_cases
 from tests.integration.helpers import prepare_warehouse, scratch_database, warehouse_engine
@@ -260,12 +260,17 @@ INBOX_REFUSED = cases(rejected_by="inbox")
 
 
 @pytest.mark.parametrize("case", EPGU_REFUSED, ids=ids(EPGU_REFUSED))
-def test_an_unreadable_epgu_page_stops_its_window_and_lands_nothing(
+def test_an_unreadable_epgu_page_stops_its_window_and_is_kept_raw_but_not_landed(
     case: Case, warehouse: Warehouse
 ) -> None:
     error = warehouse.fetch_errors[case.file]
     assert case.error_says is not None and case.error_says in str(error)
     assert error.file.endswith(" page 1")
+    # The page as received, kept for whoever investigates, and named in the error.
+    kept_at = RawStore.relative_path(sha256_hex(case.content))
+    assert str(error).endswith(f"the page as received is kept in the raw store as {kept_at}")
+    assert warehouse.store.get(kept_at, sha256_hex(case.content)) == case.content
+    # Not a delivery: the window's mark stays and the next run asks for it again.
     landed = warehouse.rows(
         "SELECT delivery_key FROM raw.deliveries WHERE delivery_key LIKE :prefix",
         prefix=f"{case.batch_key}%",
