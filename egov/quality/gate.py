@@ -389,9 +389,15 @@ def _batch_rule_results(
             )
         elif rule.check == "row_count":
             minimum = int(rule.params.get("min_rows", 1))
-            ok = batch.error is not None or batch.rows_in >= minimum
-            # The parser's own "no rows" finding is evidence for this rule, not a second result.
-            by_rule.pop(rule.rule, None)
+            # The parser's own "no rows" finding is evidence for this rule, not a second result;
+            # it fails the rule even when another table of the delivery has rows (an ОМСУ
+            # workbook with a campaign sheet but no service rows would wipe the month's figures).
+            found = by_rule.pop(rule.rule, [])
+            ok = batch.error is not None or (batch.rows_in >= minimum and not found)
+            if found:
+                details["findings"] = [
+                    {"code": f.code, "message": f.message, "row": f.row} for f in found[:20]
+                ]
             results.append(
                 RuleResult(
                     rule.rule, suite.name, rule.severity, ok, batch.rows_in, int(not ok), details
