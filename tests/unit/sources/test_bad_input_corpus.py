@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from egov.paths import PROJECT_ROOT
 from egov.quality.gate import PARSER_RULE, BatchVerdict, validate_batches
 from egov.quality.suites import gx_runtime
 from egov.sources.epgu import EpguClient
@@ -142,6 +143,12 @@ def test_every_corpus_file_has_a_case_and_every_case_a_file() -> None:
     assert len(listed) == len(set(listed))
     assert set(listed) == on_disk
     assert all(c.file.startswith(f"{c.source}/") for c in ALL)
+
+
+def test_the_reliability_doc_lists_every_case_once() -> None:
+    doc = (PROJECT_ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    rows = [line for line in doc.splitlines() if line.startswith("| `")]
+    assert sorted(row.split("`")[1] for row in rows) == sorted(c.file for c in ALL)
 
 
 def test_each_delivered_name_is_one_delivery_key_of_its_source() -> None:
