@@ -4,7 +4,8 @@
 landing is picked up by the next one), `read_batch_inputs` parses it from the raw store, and
 `write_verdict` records the batch, its expectation results and quarantined rows and merges its
 accepted rows into the core facts, all in one transaction: a crash leaves the old state or the
-new one, never a mix.
+new one, never a mix. In that transaction, before the write, an ЕКЦ day's calls already loaded
+from another day's export are moved to quarantine (`check_calls_of_other_days`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from egov.quality.gate import (
     GateReference,
     RuleResult,
     VolumePoint,
+    quarantine_rows,
     validate_batches,
 )
+from egov.quality.suites import RowRule, suite_for
 from egov.sources.ingest import EPGU_WINDOW_MEDIA_TYPE, parse_delivery
 from egov.sources.landing import RawStore, read_landed
 from egov.sources.omsu import parse_omsu_workbook
@@ -46,6 +49,20 @@ CHUNK_BYTES = 48 * 1024 * 1024
 1.0): bounds the chunk's frames, so peak memory does not grow with the scale."""
 """Batches validated together (a month of daily deliveries, or every form of a month): GX has a
 fixed cost per run, so fewer, larger runs keep validation a small share of the load."""
+# core.fact_ekc_call is keyed by call_id alone. A few repeated ids are quarantined like rows
+# failing any rule; more than 5 % look like another day's export under this day's date, and
+# rejecting that keeps the day's earlier load in force.
+CALL_ID_ACROSS_DAYS = RowRule(
+    rule="call_id_is_unique_across_days",
+    severity="blocking",
+    reason="the call id is already loaded from another day's export",
+    expectation_type="lookup in core.fact_ekc_call",
+    mostly=0.95,
+    column="call_id",
+)
+# The period locks are per day: without this one a concurrent load of another day could insert
+# the same call id between this day's check and its insert.
+EKC_CALL_IDS_LOCK = "load/ekc/call_ids"
 
 
 @dataclass(frozen=True)
@@ -209,6 +226,30 @@ def read_batch_input(
 def _pg_array(values: Sequence[str]) -> str:
     quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
     return "{" + ",".join(quoted) + "}"
+
+
+def check_calls_of_other_days(conn: Connection, verdict: BatchVerdict) -> BatchVerdict:
+    """An ЕКЦ verdict with its calls already loaded from another day's export held back."""
+    calls = verdict.accepted.get("calls")
+    if verdict.batch.source != "ekc" or calls is None:
+        return verdict
+    run_sql(conn, "loading/acquire_period_lock", {"lock_name": EKC_CALL_IDS_LOCK})
+    # Only other days count: the day's own rows are deleted before its rows are inserted.
+    loaded = {
+        str(r["call_id"]): r["export_day"]
+        for r in run_sql(
+            conn,
+            "quality/select_ekc_calls_loaded_on_other_days",
+            {"call_ids": calls["call_id"].astype(str).tolist(), "day": verdict.batch.period_start},
+        ).mappings()
+    }
+    hits = calls[calls["call_id"].isin(list(loaded))]
+    reasons = {
+        int(row): f"call_id {call_id} is already loaded from the export of {loaded[call_id]}"
+        for call_id, row in zip(hits["call_id"], hits["source_row"], strict=True)
+    }
+    suite = suite_for("ekc", "calls", "core").name
+    return quarantine_rows(verdict, "calls", CALL_ID_ACROSS_DAYS, suite, reasons)
 
 
 def _merge_facts(conn: Connection, verdict: BatchVerdict, batch_id: int) -> None:
@@ -530,6 +571,7 @@ def validate_and_load(
                         "%s %s was loaded by a concurrent run", source, verdict.batch.batch_key
                     )
                     continue
+                verdict = check_calls_of_other_days(conn, verdict)
                 batch_id = write_verdict(conn, verdict, started_at, flow_run_id)
                 if verdict.status != "rejected":
                     mark_stale_months(conn, stale_months(verdict))

@@ -348,38 +348,155 @@ def test_a_value_text_cannot_hold_is_quarantined_as_a_visible_escape(
     assert row["raw_values"] == {"value": shown}
 
 
-# --- a known gap -------------------------------------------------------------------------------
+# --- a call id loaded from another day ----------------------------------------------------------
+
+REPEATED = "0000000b-0000-4000-8000-000000000002"
+"""A call of ekc/negative_wait_sec.csv (its line 4), loaded from the export of 2024-03-11."""
 
 
-@pytest.mark.xfail(
-    raises=sa.exc.IntegrityError,
-    strict=True,
-    reason="core.fact_ekc_call is keyed by call_id alone and the day is replaced by delete + "
-    "insert: a call_id already loaded for another day crashes the load (unique violation) "
-    "and the day stays pending, so every later run crashes on it too",
-)
-def test_a_call_id_already_loaded_for_another_day_does_not_crash_the_load(
+def _ekc_day(day: date, ids: list[str]) -> bytes:
+    """A clean export of `day` with one answered call per id, a minute apart from 09:00."""
+    header = "call_id,started_at,line,ivr_topic,caller_oktmo,answered,wait_sec,talk_sec,outcome"
+    lines = [
+        f"{call_id},{day.isoformat()}T09:{i:02d}:00+08:00,122,local_government,25701000,"
+        "true,10,60,answered_on_spot"
+        for i, call_id in enumerate(ids)
+    ]
+    return "\n".join([header, *lines, ""]).encode()
+
+
+def _land_and_load(
+    engine: Engine, store: RawStore, day: date, content: bytes
+) -> list[dict[str, Any]]:
+    """Land one ЕКЦ day's export and run the gate: the batch summaries of the run."""
+    client = EkcClient(
+        "http://ekc.invalid",
+        SecretStr("user"),
+        SecretStr("password"),
+        policy=ONE_ATTEMPT,
+        session=OnePageSession(content),
+    )
+    land_ekc_day(engine, store, client, day)
+    summaries, _ = validate_and_load(engine, store, "ekc")
+    return summaries
+
+
+def _state(warehouse: Warehouse) -> list[list[dict[str, Any]]]:
+    """Every batch, quarantined row and call fact, in a stable order."""
+    return [
+        warehouse.rows("SELECT * FROM audit.load_batches ORDER BY batch_id"),
+        warehouse.rows("SELECT * FROM audit.quarantine ORDER BY batch_id, source_row"),
+        warehouse.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id"),
+    ]
+
+
+def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
     prepare_warehouse(fresh_database_url)
     store = RawStore(tmp_path / "raw")
     first = next(c for c in ALL if c.file == "ekc/negative_wait_sec.csv")
-    # The next day's export repeats the first day's calls under the same ids.
+    # 24 calls of its own and, on line 26, a call id the export of the 11th already delivered.
+    ids = [f"00000c12-0000-4000-8000-{n:012d}" for n in range(24)] + [REPEATED]
+    with warehouse_engine(fresh_database_url) as engine:
+        loaded = Warehouse(engine, store)
+        [day_11] = _land_and_load(engine, store, date(2024, 3, 11), first.content)
+        [before] = loaded.rows("SELECT * FROM core.fact_ekc_call WHERE call_id = :id", id=REPEATED)
+        [day_12] = _land_and_load(
+            engine, store, date(2024, 3, 12), _ekc_day(date(2024, 3, 12), ids)
+        )
+
+        assert (day_12["status"], day_12["rows_in"]) == ("partial", 25)
+        assert (day_12["rows_loaded"], day_12["rows_quarantined"], day_12["rows_rejected"]) == (
+            24,
+            1,
+            0,
+        )
+        [batch] = loaded.rows(
+            "SELECT * FROM audit.load_batches WHERE batch_id = :id", id=day_12["batch_id"]
+        )
+        assert batch["rows_in"] == batch["rows_loaded"] + batch["rows_quarantined"]
+        [held] = loaded.rows(
+            "SELECT * FROM audit.quarantine WHERE batch_id = :id", id=day_12["batch_id"]
+        )
+        assert (held["rule"], held["failed_rules"], held["column_name"]) == (
+            "call_id_is_unique_across_days",
+            ["call_id_is_unique_across_days"],
+            "call_id",
+        )
+        assert (
+            held["reason"] == f"call_id {REPEATED} is already loaded from the export of 2024-03-11"
+        )
+        assert (held["source_file"], held["source_row"]) == ("calls 2024-03-12", 26)
+        assert held["raw_values"]["call_id"] == REPEATED
+        [result] = loaded.rows(
+            "SELECT * FROM audit.expectation_results WHERE batch_id = :id AND expectation = :rule",
+            id=day_12["batch_id"],
+            rule="call_id_is_unique_across_days",
+        )
+        assert (result["success"], result["element_count"], result["unexpected_count"]) == (
+            True,
+            25,
+            1,
+        )
+        # The earlier day's fact is untouched; the 12th loaded its own 24 calls.
+        [after] = loaded.rows("SELECT * FROM core.fact_ekc_call WHERE call_id = :id", id=REPEATED)
+        assert after == before and after["load_batch_id"] == day_11["batch_id"]
+        [count] = loaded.rows(
+            "SELECT count(*) AS n FROM core.fact_ekc_call WHERE load_batch_id = :id",
+            id=day_12["batch_id"],
+        )
+        assert count["n"] == 24
+
+        # Nothing pending: running again changes nothing.
+        state = _state(loaded)
+        assert validate_and_load(engine, store, "ekc")[0] == []
+        assert _state(loaded) == state
+
+        # The 11th delivered again, corrected and still with the call: its own day is replaced,
+        # so the call is not held against itself, and the 12th stays as it was.
+        fixed = first.content.replace(b",-15,", b",15,")
+        [again] = _land_and_load(engine, store, date(2024, 3, 11), fixed)
+        assert (again["status"], again["rows_loaded"], again["rows_quarantined"]) == (
+            "loaded",
+            20,
+            0,
+        )
+        [moved] = loaded.rows("SELECT * FROM core.fact_ekc_call WHERE call_id = :id", id=REPEATED)
+        assert (moved["call_date"], moved["load_batch_id"]) == (
+            date(2024, 3, 11),
+            again["batch_id"],
+        )
+        assert loaded.rows(
+            "SELECT batch_id FROM audit.quarantine WHERE rule = 'call_id_is_unique_across_days'"
+        ) == [{"batch_id": day_12["batch_id"]}]
+
+
+def test_a_day_repeating_another_days_calls_is_rejected_and_that_day_stays_loaded(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    prepare_warehouse(fresh_database_url)
+    store = RawStore(tmp_path / "raw")
+    first = next(c for c in ALL if c.file == "ekc/negative_wait_sec.csv")
+    # The next day's export repeats the first day's calls under the same ids: past the rule's
+    # 5 % tolerance it is another day's export under a wrong date, not a few stray ids.
     repeat = first.content.replace(b"2024-03-11T", b"2024-03-12T")
     with warehouse_engine(fresh_database_url) as engine:
-        for day, content in ((date(2024, 3, 11), first.content), (date(2024, 3, 12), repeat)):
-            client = EkcClient(
-                "http://ekc.invalid",
-                SecretStr("user"),
-                SecretStr("password"),
-                policy=ONE_ATTEMPT,
-                session=OnePageSession(content),
-            )
-            land_ekc_day(engine, store, client, day)
-            summaries, _ = validate_and_load(engine, store, "ekc")
-        [second] = summaries
-        assert second["status"] in ("partial", "rejected")
-        assert (
-            second["rows_in"]
-            == second["rows_loaded"] + second["rows_quarantined"] + second["rows_rejected"]
-        )
+        loaded = Warehouse(engine, store)
+        [day_11] = _land_and_load(engine, store, date(2024, 3, 11), first.content)
+        facts = loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id")
+        [second] = _land_and_load(engine, store, date(2024, 3, 12), repeat)
+        assert second["status"] == "rejected"
+        assert (second["rows_in"], second["rows_loaded"], second["rows_quarantined"]) == (20, 0, 0)
+        assert second["rows_rejected"] == 20
+        assert second["failed_rules"] == [
+            {
+                "rule": "call_id_is_unique_across_days",
+                "severity": "blocking",
+                "unexpected_count": 19,
+            }
+        ]
+        assert second["message"] == "rejected: call_id_is_unique_across_days (blocking, 19)"
+        assert loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id") == facts
+        assert {f["load_batch_id"] for f in facts} == {day_11["batch_id"]}
+        assert validate_and_load(engine, store, "ekc")[0] == []
