@@ -74,7 +74,8 @@ def expected_pct(path: PlanPath, day: date) -> float:
         return previous_pct
     for milestone in path.milestones:
         if day <= milestone.day:
-            if path.interpolation == "step":
+            # On its date the target itself: prev + 1.0 × (target − prev) can miss it by a bit.
+            if path.interpolation == "step" or day == milestone.day:
                 return milestone.target_pct
             share = (day - previous_day).days / (milestone.day - previous_day).days
             return previous_pct + share * (milestone.target_pct - previous_pct)

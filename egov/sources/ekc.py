@@ -143,11 +143,16 @@ class EkcClient(HttpSourceClient):
 # --- parsing ------------------------------------------------------------------------------
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+# [0-9], not \d: \d also matches other scripts' digits, which the export never writes and
+# pd.to_numeric cannot read (it would raise instead of the row being rejected).
+_TIMESTAMP = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
-def _read_header(content: bytes, name: str) -> tuple[list[list[str]], dict[str, int]]:
-    """(all CSV records, column -> index) or a DeliveryError for an unusable file."""
+def _read_header(content: bytes, name: str) -> tuple[list[tuple[int, list[str]]], dict[str, int]]:
+    """(all CSV records with the line each starts on, column -> index) or a DeliveryError."""
     if not content.strip():
         raise DeliveryError(SOURCE, name, "the file is empty")
     try:
@@ -159,17 +164,18 @@ def _read_header(content: bytes, name: str) -> tuple[list[list[str]], dict[str, 
         raise DeliveryError(SOURCE, name, f"not valid UTF-8 (byte {position})", row=line) from None
     # strict: a quote left open would otherwise swallow every later line into one field.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
+    records: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for record in reader:
-            records.append(record)
+            # line_num is the record's last line: a quoted line break spans several.
+            records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DeliveryError(SOURCE, name, f"not a readable CSV ({exc})", row=start) from None
     if not records:
         raise DeliveryError(SOURCE, name, "the file is empty")
-    header = [cell.strip() for cell in records[0]]
+    header = [cell.strip() for cell in records[0][1]]
     index: dict[str, int] = {}
     for position, column in enumerate(header):
         if column in index:
@@ -190,10 +196,10 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "started_at": (_TIMESTAMP, "an ISO-8601 timestamp with a UTC offset"),
     "line": ("117|122", "117 or 122"),
     "ivr_topic": _choice(EKC_TOPICS),
-    "caller_oktmo": (r"(?:\d{8})?", "an 8-digit OKTMO code or empty"),
+    "caller_oktmo": (r"(?:[0-9]{8})?", "an 8-digit OKTMO code or empty"),
     "answered": ("true|false", "true or false"),
-    "wait_sec": (r"\d{1,9}", "a whole number of seconds"),
-    "talk_sec": (r"\d{1,9}", "a whole number of seconds"),
+    "wait_sec": (r"[0-9]{1,9}", "a whole number of seconds"),
+    "talk_sec": (r"[0-9]{1,9}", "a whole number of seconds"),
     "outcome": _choice(EKC_OUTCOMES),
 }
 
@@ -206,17 +212,17 @@ def _storable(value: str) -> str:
 def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> ParsedDelivery:
     """Typed call records of one day's export; bad values become RowRejects with row and column.
 
-    `source_row` is the line number in the file (header = 1, blank lines counted). With `day`,
+    `source_row` is the line a call starts on (header = 1, blank lines counted). With `day`,
     a call that did not start on that local date is rejected (it belongs to another export).
     A repeated call_id is rejected at its second occurrence. Extra columns are ignored.
     """
     records, index = _read_header(content, name)
-    width = len(records[0])
+    width = len(records[0][1])
     rows: list[int] = []
     cells: dict[str, list[str]] = {column: [] for column in EKC_COLUMNS}
     rejects: list[RowReject] = []
     rows_in = 0
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in records[1:]:
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line carries no call
         rows_in += 1
@@ -256,6 +262,19 @@ def parse_ekc_csv(content: bytes, name: str, *, day: date | None = None) -> Pars
         if i not in bad:
             value = cells["started_at"][i]
             bad[i] = ("started_at", value, f"{value!r} is not a valid ISO-8601 timestamp")
+    # pandas holds years 0 and 10000, but Python dates (the day check below, the load) do
+    # not, nor PostgreSQL year 0; the local day of a valid UTC instant can be in year 10000.
+    in_utc = started.dt.tz_convert("UTC").dt.year.between(1, 9999)
+    storable = (in_utc & started.dt.year.between(1, 9999)).to_numpy(dtype=bool)
+    for i in np.flatnonzero(~storable).tolist():
+        if i not in bad:
+            value = cells["started_at"][i]
+            bad[i] = (
+                "started_at",
+                value,
+                f"{value!r} falls outside years 1-9999 (in UTC or Irkutsk time), "
+                "not a date that can be stored",
+            )
     if day is not None:
         for i, moment in enumerate(started.tolist()):
             if i not in bad and moment.date() != day:

@@ -267,20 +267,35 @@ def _load_page(content: bytes, name: str) -> dict[str, Any]:
 # --- parsing ------------------------------------------------------------------------------
 
 _MISSING: Any = object()
-_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+# [0-9], not \d: \d also matches other scripts' digits, which are no part of the API's format.
+_TIMESTAMP = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 _PATTERNS = {
     # NUL and lone surrogates excluded: PostgreSQL text cannot hold them (the load would fail).
     "application_id": (
         r"[^\s\x00\ud800-\udfff](?:[^\n\x00\ud800-\udfff]*[^\s\x00\ud800-\udfff])?",
         "a non-empty identifier",
     ),
-    "service_code": (r"\d{19}", "a 19-digit service code"),
-    "target_oktmo": (r"\d{8}", "an 8-digit OKTMO code"),
+    "service_code": (r"[0-9]{19}", "a 19-digit service code"),
+    "target_oktmo": (r"[0-9]{8}", "an 8-digit OKTMO code"),
 }
 BoolArray = npt.NDArray[np.bool_]
 _COMPILED = {column: re.compile(pattern) for column, (pattern, _) in _PATTERNS.items()}
 _TIMESTAMP_RE = re.compile(_TIMESTAMP)
 _STATUS_SET = frozenset(EPGU_STATUSES)
+
+
+def _within_years_1_to_9999(stamps: pd.Series) -> BoolArray:
+    """Mask of the UTC timestamps whose year is within 1..9999 both in UTC and in Irkutsk."""
+    # pandas holds years 0 and 10000, but Python dates (load, local day) do not, nor
+    # PostgreSQL year 0; the local day of a valid UTC instant can still be in year 10000.
+    local = stamps.dt.tz_convert(IRKUTSK_ZONE)
+    ok: BoolArray = (stamps.dt.year.between(1, 9999) & local.dt.year.between(1, 9999)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    return ok
 
 
 def _json_type(value: Any) -> str:
@@ -381,7 +396,7 @@ def _clean_columns(items: list[Any]) -> dict[str, Any] | None:
             stamps = pd.to_datetime(
                 pd.Series(values, dtype="str"), format="ISO8601", utc=True, errors="coerce"
             )
-            if stamps.isna().any():
+            if stamps.isna().any() or not _within_years_1_to_9999(stamps).all():
                 return None
             typed[column] = stamps.dt.tz_convert(IRKUTSK_ZONE).dt.as_unit("us")
     return typed
@@ -445,6 +460,15 @@ def parse_epgu_page(content: bytes, name: str) -> ParsedDelivery:
                 column,
                 values,
                 lambda v: f"{v!r} is not an ISO-8601 timestamp with a UTC offset",
+            )
+            rejections.add(
+                ok & ~_within_years_1_to_9999(stamps),
+                column,
+                values,
+                lambda v: (
+                    f"{v!r} falls outside years 1-9999 (in UTC or Irkutsk time), "
+                    "not a date that can be stored"
+                ),
             )
             typed[column] = stamps.dt.tz_convert(IRKUTSK_ZONE).dt.as_unit("us")
     keep = ~rejections.bad

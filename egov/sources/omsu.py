@@ -508,15 +508,18 @@ class _Title:
 
 
 def _parse_period(text: str) -> date | None:
+    """The month a title's period names, or None when it names none a calendar holds."""
     folded = _fold(text)
     words = _PERIOD_WORDS.search(folded)
     if words is not None and words["month"] in MONTHS:
-        return date(int(words["year"]), MONTHS[words["month"]], 1)
+        # Year 0000 has four digits but no date: unreadable, like a month 13.
+        year = int(words["year"])
+        return date(year, MONTHS[words["month"]], 1) if year >= 1 else None
     numbers = _PERIOD_NUMBERS.search(folded)
     if numbers is not None:
         month = int(numbers["month"] or numbers["m"])
         year = int(numbers["year"] or numbers["y"])
-        if 1 <= month <= 12:
+        if 1 <= month <= 12 and year >= 1:
             return date(year, month, 1)
     return None
 

@@ -41,6 +41,12 @@ def test_the_path_holds_the_baseline_before_it_and_each_target_on_its_date_and_a
     assert engine.expected_pct(PLAN, date(2026, 1, 1)) == 50.0
 
 
+def test_on_a_milestones_date_the_path_is_its_target_exactly() -> None:
+    # Interpolated, 0.2 + 1.0 × (0.9 − 0.2) would be 0.8999999999999999.
+    path = PlanPath(date(2023, 1, 1), 0.2, (Milestone(date(2023, 1, 11), 0.9),))
+    assert engine.expected_pct(path, date(2023, 1, 11)) == 0.9
+
+
 def test_step_mode_applies_the_next_milestones_target_all_along() -> None:
     step = PlanPath(PLAN.baseline_day, 30.0, PLAN.milestones, interpolation="step")
     assert engine.expected_pct(step, date(2023, 1, 1)) == 40.0

@@ -147,3 +147,44 @@ def test_an_unusable_file_is_a_delivery_error(content: bytes, message: str) -> N
     with pytest.raises(DeliveryError) as caught:
         parse_ekc_csv(content, NAME)
     assert message in str(caught.value)
+
+
+def test_rows_are_numbered_by_the_line_they_start_on_after_a_quoted_line_break() -> None:
+    multi_line = ANSWERED + ',"a comment\non two lines"'
+    later = ABANDONED.replace(",40,", ",abc,") + ","
+    header = HEADER + ",comment"
+    parsed = parse_ekc_csv(csv_bytes(multi_line, "", later, header=header), NAME)
+    # Header line 1, the call on lines 2-3, a blank line 4, the bad call on line 5.
+    assert parsed.records["source_row"].tolist() == [2]
+    assert [(r.row, r.column) for r in parsed.rejects] == [(5, "wait_sec")]
+    assert parsed.rows_in == 2 and parsed.is_accounted
+
+
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [(4, "２５７０１０００"), (6, "٠٠٠"), (7, "１２")],  # full-width and Arabic-Indic digits
+)
+def test_digits_of_other_scripts_are_rejected_not_a_crash(index: int, value: str) -> None:
+    cells = ANSWERED.split(",")
+    cells[index] = value
+    parsed = parse_ekc_csv(csv_bytes(",".join(cells)), NAME)
+    assert [(r.row, r.column, r.value) for r in parsed.rejects] == [
+        (2, HEADER.split(",")[index], value)
+    ]
+    assert parsed.records.empty and parsed.is_accounted
+
+
+@pytest.mark.parametrize("day", [None, date(2024, 3, 5)])
+@pytest.mark.parametrize(
+    "value",
+    ["0000-06-15T12:00:00Z", "0001-01-01T00:00:00+08:00", "9999-12-31T20:00:00Z"],
+)
+def test_a_start_outside_years_1_to_9999_is_rejected_with_or_without_the_day(
+    value: str, day: date | None
+) -> None:
+    far = ANSWERED.replace("2024-03-05T10:00:00+08:00", value)
+    parsed = parse_ekc_csv(csv_bytes(far, ABANDONED), NAME, day=day)
+    [reject] = parsed.rejects
+    assert (reject.row, reject.column, reject.value) == (2, "started_at", value)
+    assert "outside years 1-9999" in reject.reason
+    assert parsed.records["source_row"].tolist() == [3] and parsed.is_accounted

@@ -214,3 +214,37 @@ def test_any_doubt_sends_the_page_item_by_item(changes: dict[str, Any]) -> None:
     assert epgu._clean_columns([item(), item(**changes)]) is None
     parsed = parse_epgu_page(page([item(), item(**changes)]), PAGE)
     assert [r.row for r in parsed.rejects] == [2]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("submitted_at", "0000-06-15T12:00:00Z"),  # PostgreSQL has no year 0
+        ("submitted_at", "0001-01-01T00:00:00+08:00"),  # year 0 in UTC
+        ("updated_at", "9999-12-31T20:00:00Z"),  # year 10000 in Irkutsk time
+    ],
+)
+def test_a_timestamp_outside_years_1_to_9999_is_rejected_not_loaded(
+    column: str, value: str
+) -> None:
+    parsed = parse_epgu_page(page([item(), item(**{column: value})]), PAGE)
+    assert parsed.records["source_row"].tolist() == [1] and parsed.is_accounted
+    [reject] = parsed.rejects
+    assert (reject.row, reject.column, reject.value) == (2, column, value)
+    assert "outside years 1-9999" in reject.reason
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("service_code", "٣٨٠٠٠٠٠٠٠٠١٦٠٠٠٠٠١٧"),  # Arabic-Indic digits
+        ("target_oktmo", "２５７０１０００"),  # full-width digits
+        ("submitted_at", "２０２４-03-05T10:22:31+08:00"),
+    ],
+)
+def test_codes_and_timestamps_in_digits_of_other_scripts_are_rejected(
+    column: str, value: str
+) -> None:
+    parsed = parse_epgu_page(page([item(**{column: value})]), PAGE)
+    assert [(r.row, r.column, r.value) for r in parsed.rejects] == [(1, column, value)]
+    assert parsed.records.empty and parsed.is_accounted

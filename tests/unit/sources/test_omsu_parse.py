@@ -408,6 +408,15 @@ def test_period_month_names_any_case_and_form() -> None:
     assert report.period_in_sheet == date(2023, 9, 1) and report.findings == []
 
 
+@pytest.mark.parametrize("period", ["март 0000", "03.0000", "0000-03"])
+def test_a_period_in_year_0000_is_reported_unreadable_not_a_crash(period: str) -> None:
+    report = parse(good_workbook(title=[*TITLE[:3], f"Отчетный период: {period}"]))
+    assert report.period_in_sheet is None
+    found = finding(report, "period_unreadable_in_sheet")
+    assert found.row == len(TITLE) and period in found.message
+    assert len(report.applications.records) == len(SERVICES)
+
+
 def test_missing_title_lines_are_reported() -> None:
     report = parse(good_workbook(title=["Отчет", "", "", ""]))
     assert {"oktmo_missing_in_sheet", "period_missing_in_sheet"} <= set(codes(report))

@@ -8,10 +8,9 @@ the parser never raises (a row reject, not an exception), the other rows come ba
 the accounting still holds; for corrupted bytes, arbitrary JSON pages or file names the only
 exception allowed is DeliveryError, which the gate turns into a rejected batch.
 
-Properties that currently fail on a known parser bug are marked `xfail(strict=True)` with the
-bug in the reason and an explicit failing example, so they fail fast (no shrinking) and turn
-red as soon as the bug is fixed and the marker can go. Workbooks are slow to build, so the
-ОМСУ properties draw fewer examples.
+Properties that once failed on a parser bug keep the failing case as an explicit `@example`,
+so it is checked first on every run. Workbooks are slow to build, so the ОМСУ properties draw
+fewer examples.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from egov.sources.contract import EKC_OUTCOMES, EKC_TOPICS, EPGU_STATUSES, IRKUTSK
@@ -49,9 +48,6 @@ NASTY = ["'; DROP TABLE x; --", '"', '""', ";", ",", "\\N", "\\.", "Итого"]
 # (NUL is damage to the file, not a cell value: the byte-level properties cover it).
 NOISE = TEXT + "\t\xa0"
 LINE_BREAKS = "\n\r"
-KNOWN_BUG = "known parser bug, see the reason"
-# An xfail property stops at its explicit failing example instead of shrinking a random one.
-FAIL_FAST = settings(max_examples=20, phases=[Phase.explicit, Phase.generate])
 
 
 def fixed_digits(n: int) -> st.SearchStrategy[str]:
@@ -146,6 +142,7 @@ FAR_STAMPS = [
     "0000-06-15T12:00:00Z",
     "0001-01-01T00:00:00+08:00",
     "9999-12-31T23:59:59-08:00",
+    "9999-12-31T20:00:00Z",  # year 9999 in UTC, 10000 in Irkutsk
     "10000-01-01T00:00:00Z",
 ]
 """Well-shaped timestamps whose instant falls outside years 1–9999 (UTC or local)."""
@@ -283,13 +280,7 @@ EPGU_ITEM = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/epgu.py parse_epgu_page accepts a well-shaped timestamp whose instant "
-    "is outside years 1-9999 (e.g. 0000-06-15T12:00:00Z); conform_records then raises "
-    "ValueError 'year 0 is out of range' for the whole chunk, and PostgreSQL has no year 0",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(column="submitted_at", stamp=FAR_STAMPS[0])
 @given(column=st.sampled_from(["submitted_at", "updated_at"]), stamp=st.sampled_from(FAR_STAMPS))
 def test_an_epgu_timestamp_outside_years_1_to_9999_is_a_reject(column: str, stamp: str) -> None:
@@ -299,13 +290,7 @@ def test_an_epgu_timestamp_outside_years_1_to_9999_is_a_reject(column: str, stam
     assert [(r.row, r.column) for r in parsed.rejects] == [(1, column)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/epgu.py _PATTERNS use \\d{19} and \\d{8}, which match Arabic-Indic and "
-    "full-width digits: such a service code or OKTMO is accepted as a record (МФЦ and ОМСУ "
-    "check [0-9])",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(column="target_oktmo", digits="２５７０１０００２５７０１０００２５７")
 @given(column=st.sampled_from(["service_code", "target_oktmo"]), digits=other_script_digits(19))
 def test_epgu_codes_in_digits_of_other_scripts_are_a_reject(column: str, digits: str) -> None:
@@ -583,13 +568,7 @@ EKC_LINE_BREAK_EXAMPLE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/ekc.py parse_ekc_csv numbers rows by CSV record "
-    "(enumerate(records[1:], start=2)), not by line as its docstring says: a quoted line "
-    "break in any cell shifts the source_row of every later call and reject",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(generated=EKC_LINE_BREAK_EXAMPLE)
 @given(generated=ekc_calls(line_breaks=True, min_size=2))
 def test_a_quoted_line_break_keeps_every_later_ekc_call_on_its_line(
@@ -624,13 +603,7 @@ def test_one_corrupted_ekc_cell_is_a_reject_or_a_record_never_a_crash(
             assert_ekc_record(record_at(parsed, line), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/ekc.py _CHECKS use \\d, which matches Arabic-Indic and full-width "
-    "digits: wait_sec/talk_sec '٠٠٠' pass the check, then pd.to_numeric raises ValueError; "
-    "caller_oktmo in full-width digits is accepted as a record",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(column="wait_sec", digits="٠٠٠")
 @given(
     column=st.sampled_from(["wait_sec", "talk_sec", "caller_oktmo"]),
@@ -646,13 +619,7 @@ def test_digits_of_other_scripts_in_an_ekc_cell_are_a_reject_not_a_crash(
     assert [(r.row, r.column) for r in parsed.rejects] == [(2, column)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/ekc.py parse_ekc_csv: with `day`, moment.date() raises "
-    "NotImplementedError for a timestamp outside years 1-9999 (e.g. 0000-06-15T12:00:00Z); "
-    "without `day` such a call is accepted and cannot be dated or stored",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(stamp=FAR_STAMPS[0], day=EKC_DAY)
 @given(stamp=st.sampled_from(FAR_STAMPS), day=st.none() | st.just(EKC_DAY))
 def test_an_ekc_timestamp_outside_years_1_to_9999_is_a_reject_not_a_crash(
@@ -819,13 +786,7 @@ def test_any_title_block_is_read_or_reported_never_a_crash(period: str, oktmo: s
     assert report.oktmo_in_sheet is None or re.fullmatch(r"[0-9]{8}", report.oktmo_in_sheet)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="egov/sources/omsu.py _parse_period calls date(int(year), month, 1) for a period "
-    "in year 0000 ('март 0000', '03.0000', '0000-03'): ValueError escapes "
-    "parse_omsu_workbook instead of a period_unreadable_in_sheet finding",
-)
-@FAIL_FAST
+@settings(max_examples=40)
 @example(period="март 0000")
 @given(period=st.sampled_from(["март 0000", "03.0000", "0000-03", "декабря 0000"]))
 def test_a_title_period_in_year_0000_is_reported_not_a_crash(period: str) -> None:
