@@ -20,7 +20,12 @@ from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
+# The valid layouts are the simulator's (which follows sources.md); the corpus breaks them.
+from egov.simulator.mfc_files import HEADER as MFC_HEADER
 from egov.simulator.mfc_files import csv_field
+from egov.simulator.model import MFC_STATUSES
+from egov.simulator.omsu_files import HEADER as FORM_HEADER
+from egov.simulator.omsu_files import INFORMING_HEADER as CAMPAIGN_HEADER
 from egov.simulator.omsu_files import save_workbook
 from egov.sources.contract import EKC_TOPICS, EPGU_STATUSES
 from egov.sources.ekc import EKC_COLUMNS
@@ -57,22 +62,6 @@ def service(i: int) -> str:
 
 # --- МФЦ daily exports ----------------------------------------------------------------------
 
-MFC_HEADER = (
-    "Номер дела",
-    "Дата приема",
-    "Код услуги (ФРГУ)",
-    "Наименование услуги",
-    "ОКТМО",
-    "Офис МФЦ",
-    "Статус",
-)
-MFC_STATUSES = (
-    "Принято",
-    "Выдан результат",
-    "Отказ в приеме",
-    "Отозвано заявителем",
-    "Аннулировано (дубль)",
-)
 CRLF = "\r\n"
 
 
@@ -437,17 +426,6 @@ def ekc_cases() -> dict[str, bytes]:
 
 # --- ОМСУ monthly workbooks -----------------------------------------------------------------
 
-FORM_HEADER = (
-    "№ п/п",
-    "Код услуги (ФРГУ)",
-    "Наименование услуги",
-    "Всего обращений",
-    "в т.ч. через ЕПГУ",
-    "через МФЦ",
-    "лично в ОМСУ",
-    "почтой / эл. почтой",
-)
-CAMPAIGN_HEADER = ("Канал размещения", "Количество размещений", "Примечание")
 CAMPAIGN_ROWS = (
     ("официальный сайт", 3, None),
     ("информационные стенды", 2, "стенд в холле администрации"),

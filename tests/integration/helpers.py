@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import psycopg2
+import pytest
 from psycopg2 import sql as pgsql
 from sqlalchemy.engine import Engine, make_url
 
+from egov.settings import get_settings
 from egov.warehouse.connection import create_warehouse_engine
 from egov.warehouse.sql import run_sql
 
@@ -61,3 +63,16 @@ def scratch_database(admin_url: str) -> Iterator[str]:
                 cur.execute(drop.format(pgsql.Identifier(name)))
     finally:
         admin.close()
+
+
+@contextmanager
+def egov_settings(values: Mapping[str, str]) -> Iterator[None]:
+    """This process's settings read with `values` (EGOV_* variables) set, for the block."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in values.items():
+            patch.setenv(key, value)
+        get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            get_settings.cache_clear()

@@ -64,14 +64,13 @@ from psycopg2.extensions import connection as PgConnection
 from sqlalchemy.engine import make_url
 
 from egov.paths import PROJECT_ROOT
-from egov.settings import get_settings
 from egov.simulator import server as simulator
 from egov.simulator.generate import generate_world
 from egov.simulator.server import SimClock, SimulatorServers
 from egov.simulator.store import EkcStore, EpguStore
 from egov.sources.inbox import parse_mfc_name, parse_omsu_name
 from flows.pipeline import backfill, pipeline
-from tests.integration.helpers import scratch_database
+from tests.integration.helpers import egov_settings, scratch_database
 from tests.integration.loading.test_backfill import (
     AS_OF,
     EPGU_START,
@@ -251,19 +250,6 @@ def echoing_credentials() -> Iterator[None]:
         for app in (simulator.EpguApp, simulator.EkcApp):
             patch.setattr(app, "handle", echo(app))
         yield
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """This process's settings from `values` (EGOV_* variables) for the block."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in values.items():
-            patch.setenv(key, value)
-        get_settings.cache_clear()
-        try:
-            yield
-        finally:
-            get_settings.cache_clear()
 
 
 def run_env(
@@ -547,13 +533,13 @@ def secured(
             secrets.wrong_epgu_token, secrets.wrong_ekc_user, secrets.wrong_ekc_password
         )
 
-        with environment(env | right):
+        with egov_settings(env | right):
             report = flow_report(
                 backfill(
                     from_month=FIRST, to_month=LAST, until=AS_OF, today=TODAY, return_state=True
                 )
             )
-        with environment(env | wrong):
+        with egov_settings(env | wrong):
             failing = pipeline(sources=["epgu", "ekc"], until=AS_OF, today=TODAY, return_state=True)
         child = run_child(env | wrong, run)
         flush_prefect_clients()

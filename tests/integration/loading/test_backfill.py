@@ -47,7 +47,6 @@ from egov.indicators.methodology import current_methodology
 from egov.loading.backfill import plan_month_chunks
 from egov.loading.chunks import EPGU_SAFETY_LAG
 from egov.paths import PROJECT_ROOT
-from egov.settings import get_settings
 from egov.simulator.generate import generate_world
 from egov.simulator.server import SimClock, SimulatorServers
 from egov.simulator.store import EkcStore, EpguStore
@@ -57,6 +56,7 @@ from egov.sources.omsu import CHANNELS
 from flows.pipeline import backfill, pipeline
 from flows.snapshots import compute_snapshots
 from tests.integration.helpers import (
+    egov_settings,
     prepare_warehouse,
     scratch_database,
     table_checksums,
@@ -117,14 +117,8 @@ def egov_env(warehouse: Warehouse, servers: SimulatorServers) -> dict[str, str]:
 @contextmanager
 def pointed_at(warehouse: Warehouse, servers: SimulatorServers) -> Iterator[None]:
     """Point this process's settings at a warehouse and the simulator."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in egov_env(warehouse, servers).items():
-            patch.setenv(key, value)
-        get_settings.cache_clear()
-        try:
-            yield
-        finally:
-            get_settings.cache_clear()
+    with egov_settings(egov_env(warehouse, servers)):
+        yield
 
 
 def flow_report(state: State[Any]) -> dict[str, Any]:

@@ -37,9 +37,8 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType, TaskRun
 
 from egov.paths import PROJECT_ROOT
-from egov.settings import get_settings
 from egov.simulator.server import FaultPlan, SimulatorServers
-from tests.integration.helpers import warehouse_engine
+from tests.integration.helpers import egov_settings, warehouse_engine
 from tests.integration.loading import test_backfill as backfill_tests
 from tests.integration.loading.test_backfill import (
     CHILD_TIMEOUT_SEC,
@@ -77,19 +76,6 @@ QUICK_RETRIES = {
 
 
 @contextmanager
-def settings_env(**env: str) -> Iterator[None]:
-    """Extra EGOV_* settings for this process (inside `pointed_at`)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        get_settings.cache_clear()
-        try:
-            yield
-        finally:
-            get_settings.cache_clear()
-
-
-@contextmanager
 def faults(servers: SimulatorServers, **plans: FaultPlan) -> Iterator[None]:
     """Fault plans for the named servers, reset to no faults afterwards."""
     try:
@@ -97,8 +83,8 @@ def faults(servers: SimulatorServers, **plans: FaultPlan) -> Iterator[None]:
             servers.set_faults(name, plan)  # type: ignore[arg-type]
         yield
     finally:
-        for name in ("epgu", "ekc"):
-            servers.set_faults(name, FaultPlan())
+        servers.set_faults("epgu", FaultPlan())
+        servers.set_faults("ekc", FaultPlan())
 
 
 def chunk_by_key(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -145,7 +131,7 @@ def test_source_faults_within_the_retry_budget_load_exactly_the_undisturbed_ware
         "epgu": FaultPlan(script=list(scripted_epgu), retry_after_sec=1, slow_sec=3.0),
         "ekc": FaultPlan(script=list(scripted_ekc), retry_after_sec=1, slow_sec=3.0),
     }
-    with pointed_at(warehouse, servers), settings_env(**QUICK_RETRIES), faults(servers, **plans):
+    with pointed_at(warehouse, servers), egov_settings(QUICK_RETRIES), faults(servers, **plans):
         report = run_backfill()
         # Every scripted fault was served: the run really met them.
         assert servers.faults("epgu").script == []
@@ -169,7 +155,7 @@ def test_sources_down_beyond_the_budget_fail_their_chunks_by_name_and_the_others
         # The simulator's clock stands at 00:00 local time, inside the maintenance window.
         "ekc": FaultPlan(nightly_maintenance="23:30-00:30"),
     }
-    with pointed_at(warehouse, servers), settings_env(**QUICK_RETRIES), faults(servers, **plans):
+    with pointed_at(warehouse, servers), egov_settings(QUICK_RETRIES), faults(servers, **plans):
         report = run_backfill()
 
     chunks = chunk_by_key(report)
@@ -193,7 +179,7 @@ def test_sources_down_beyond_the_budget_fail_their_chunks_by_name_and_the_others
     assert report["snapshots"] is None and report["deferred_months"] == [FIRST, LAST]
     assert query(url, "SELECT count(*) AS n FROM core.snapshot") == [{"n": 0}]
 
-    with pointed_at(warehouse, servers), settings_env(**QUICK_RETRIES):
+    with pointed_at(warehouse, servers), egov_settings(QUICK_RETRIES):
         resumed = run_backfill()
 
     assert [c for c in resumed["chunks"] if c["status"] == "failed"] == []
@@ -211,7 +197,7 @@ def test_a_cursor_that_always_expires_fails_the_epgu_chunk_naming_the_window_and
     # Small pages so a day needs a cursor; a zero lifetime makes every cursor stale on arrival.
     with (
         pointed_at(warehouse, servers),
-        settings_env(**QUICK_RETRIES, EGOV_EPGU_PAGE_LIMIT="5"),
+        egov_settings(QUICK_RETRIES | {"EGOV_EPGU_PAGE_LIMIT": "5"}),
         faults(servers, epgu=FaultPlan(cursor_ttl_sec=0)),
     ):
         report = run_backfill(sources=["epgu"])
