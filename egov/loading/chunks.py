@@ -128,5 +128,5 @@ def land_source(
         ekc = ekc_client(settings)
         results += [land_ekc_day(engine, store, ekc, day) for day in days]
     else:
-        results += land_inbox(engine, store, key, settings, month)
+        results += land_inbox(engine, store, key, settings, month, today)
     return [_as_dict(item) for item in results]

@@ -230,11 +230,13 @@ def land_inbox(
     source: Literal["mfc", "omsu"],
     settings: Settings,
     month: date | None = None,
+    today: date | None = None,
 ) -> list[LandedDelivery | DeliveryOutcome]:
     """Land the well-named files of the source's inbox (of one month, if given).
 
     Badly named files are reported as ignored on every scan, scoped or not: they belong to no
-    month, and a scoped run must not hide them.
+    month, and a scoped run must not hide them. So is a file named for a day or month after
+    `today`: no export of the future exists, so its name is wrong; it stays in the inbox.
     """
     if source == "mfc":
         scan = scan_mfc_inbox(settings.resolved_mfc_inbox)
@@ -245,6 +247,11 @@ def land_inbox(
     ]
     for file in scan.files:
         if month is not None and file.month != month:
+            continue
+        named_for = file.day if source == "mfc" else file.month
+        if today is not None and named_for > today:
+            reason = f"named for {named_for.isoformat()}, after today ({today.isoformat()})"
+            results.append(DeliveryOutcome(source, file.name, "ignored", error=reason))
             continue
         try:
             content = read_inbox_file(file)

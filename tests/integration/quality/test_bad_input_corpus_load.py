@@ -292,6 +292,35 @@ def test_a_name_the_inbox_refuses_is_reported_and_never_landed(
     assert landed == []
 
 
+def test_an_inbox_file_named_for_a_day_after_today_is_reported_and_left_in_the_inbox(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    [case] = [c for c in ALL if c.file == "mfc/export_day_in_the_future.csv"]
+    inbox = tmp_path / "mfc"
+    inbox.mkdir()
+    # Another day of 2030 than the fixture landed (it lands without a today, as the parser does).
+    (inbox / "mfc_20300106.csv").write_bytes(case.content)
+    settings = Settings(mfc_inbox=inbox, raw_dir=tmp_path / "raw")
+
+    results = land_inbox(
+        warehouse.engine, warehouse.store, "mfc", settings, today=date(2024, 3, 31)
+    )
+
+    assert results == [
+        DeliveryOutcome(
+            "mfc",
+            "mfc_20300106.csv",
+            "ignored",
+            error="named for 2030-01-06, after today (2024-03-31)",
+        )
+    ]
+    assert (inbox / "mfc_20300106.csv").exists()
+    landed = warehouse.rows(
+        "SELECT delivery_id FROM raw.deliveries WHERE delivery_key = 'mfc_20300106.csv'"
+    )
+    assert landed == []
+
+
 # --- text that is not what it seems ------------------------------------------------------------
 
 
