@@ -126,7 +126,7 @@ def land_source(
             else plan_ekc_month(engine, settings, month, today)
         )
         ekc = ekc_client(settings)
-        results += [land_ekc_day(engine, store, ekc, day) for day in days]
+        results += [land_ekc_day(engine, store, ekc, day, today) for day in days]
     else:
         results += land_inbox(engine, store, key, settings, month, today)
     return [_as_dict(item) for item in results]

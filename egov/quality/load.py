@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from egov.errors import EgovError
+from egov.loading.months import is_final_ekc_export
 from egov.quality.conform import CORE_COLUMNS, CORE_TABLES
 from egov.quality.gate import (
     BatchInput,
@@ -36,7 +37,7 @@ from egov.quality.suites import RowRule, suite_for
 from egov.sources.ingest import EPGU_WINDOW_MEDIA_TYPE, parse_delivery
 from egov.sources.landing import RawStore, read_landed
 from egov.sources.omsu import parse_omsu_workbook
-from egov.sources.records import DeliveryError
+from egov.sources.records import DeliveryError, Finding, ParsedDelivery
 from egov.warehouse.sql import copy_rows, run_sql
 
 log = logging.getLogger("egov.quality")
@@ -214,10 +215,36 @@ def read_batch_input(
         else:
             dataset = "calls" if source == "ekc" else "applications"
             (parsed,) = parse_delivery(source, content, name, pending.period_start)
+            if source == "ekc":
+                _check_final_export_has_calls(parsed, pending)
             parts = (DeliveryPart(dataset, pending.delivery_id, parsed),)
     except Exception as exc:
         return replace(base, error=_parse_failure(source, name, exc))
     return replace(base, parts=parts)
+
+
+def _check_final_export_has_calls(parsed: ParsedDelivery, pending: PendingDelivery) -> None:
+    """Add a blocking finding to a final ЕКЦ export without calls.
+
+    Today's export fetched after midnight may hold none yet; a final one (fetched two days
+    later or more) without calls is a broken export that would replace the day's calls with
+    nothing, since the contact centre answers around the clock.
+    """
+    fetched_on = pending.metadata.get("fetched_on")
+    if parsed.rows_in or fetched_on is None:
+        return
+    day, fetched = pending.period_start, date.fromisoformat(str(fetched_on))
+    if is_final_ekc_export(day, fetched):
+        parsed.findings.append(
+            Finding(
+                parsed.source,
+                parsed.file,
+                "final_export_is_empty",
+                f"the export of {day.isoformat()}, final when fetched on {fetched.isoformat()}, "
+                "holds no calls",
+                "blocking",
+            )
+        )
 
 
 # --- writing a verdict ---------------------------------------------------------------------

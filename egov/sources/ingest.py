@@ -188,9 +188,13 @@ def plan_ekc_fetch(engine: Engine, settings: Settings, today: date) -> list[date
 
 
 def land_ekc_day(
-    engine: Engine, store: RawStore, client: EkcClient, day: date
+    engine: Engine, store: RawStore, client: EkcClient, day: date, today: date | None = None
 ) -> DeliveryOutcome | LandedDelivery:
-    """Request one day's export and land it; a day the platform has no export for is reported."""
+    """Request one day's export and land it; a day the platform has no export for is reported.
+
+    `today` (the run's local date) is recorded as `fetched_on`: whether the export could still
+    grow, which the gate needs to judge an empty one.
+    """
     key = f"calls {day.isoformat()}"
     fetched = client.fetch_day(day)
     if fetched.content is None:
@@ -211,7 +215,8 @@ def land_ekc_day(
             period_end=day,
             content=fetched.content,
             media_type="text/csv",
-            metadata={"request": fetched.request_path},
+            metadata={"request": fetched.request_path}
+            | ({"fetched_on": today.isoformat()} if today is not None else {}),
         )
         advance_watermark(conn, "ekc", datetime.combine(day, datetime.min.time(), IRKUTSK))
     return landed

@@ -395,7 +395,7 @@ def _ekc_day(day: date, ids: list[str]) -> bytes:
 
 
 def _land_and_load(
-    engine: Engine, store: RawStore, day: date, content: bytes
+    engine: Engine, store: RawStore, day: date, content: bytes, today: date | None = None
 ) -> list[dict[str, Any]]:
     """Land one ЕКЦ day's export and run the gate: the batch summaries of the run."""
     client = EkcClient(
@@ -405,7 +405,7 @@ def _land_and_load(
         policy=ONE_ATTEMPT,
         session=OnePageSession(content),
     )
-    land_ekc_day(engine, store, client, day)
+    land_ekc_day(engine, store, client, day, today)
     summaries, _ = validate_and_load(engine, store, "ekc")
     return summaries
 
@@ -529,3 +529,34 @@ def test_a_day_repeating_another_days_calls_is_rejected_and_that_day_stays_loade
         assert loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id") == facts
         assert {f["load_batch_id"] for f in facts} == {day_11["batch_id"]}
         assert validate_and_load(engine, store, "ekc")[0] == []
+
+
+def test_a_final_ekc_export_without_calls_is_rejected_and_the_day_stays_loaded(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    prepare_warehouse(fresh_database_url)
+    store = RawStore(tmp_path / "raw")
+    calls = next(c for c in ALL if c.file == "ekc/negative_wait_sec.csv")
+    [empty] = [c for c in ALL if c.file == "ekc/header_only.csv"]
+    day = date(2024, 3, 11)
+    with warehouse_engine(fresh_database_url) as engine:
+        loaded = Warehouse(engine, store)
+        _land_and_load(engine, store, day, calls.content)
+        facts = loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id")
+        # Re-fetched two days later, when the export can no longer grow: a broken export.
+        [final] = _land_and_load(engine, store, day, empty.content, today=date(2024, 3, 13))
+
+        assert (final["status"], final["rows_in"]) == ("rejected", 0)
+        [rule] = loaded.rows(
+            "SELECT * FROM audit.expectation_results WHERE batch_id = :id AND expectation = :rule",
+            id=final["batch_id"],
+            rule="final_export_is_not_empty",
+        )
+        assert not rule["success"] and rule["severity"] == "blocking"
+        assert loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id") == facts
+
+        # Today's export fetched just after midnight may hold no calls yet: it loads.
+        [today] = _land_and_load(
+            engine, store, date(2024, 3, 14), empty.content, today=date(2024, 3, 14)
+        )
+        assert today["status"] == "loaded"
