@@ -43,6 +43,13 @@ from egov.sources.records import Finding, ParsedDelivery, describe_location
 
 BatchStatus = Literal["loaded", "partial", "rejected"]
 PARSER_RULE = "row_is_parseable"
+GATE_SUITE = "gate"
+"""Suite name of the rules the gate applies itself, outside the GX suites."""
+NOTHING_LOADABLE_RULE = "delivery_has_rows_to_load"
+NOTHING_LOADABLE_REASON = (
+    "every row of a table of the delivery failed a rule: loading it would replace the day or "
+    "form with nothing"
+)
 EXAMPLES = 5
 QUARANTINE_COLUMNS = (
     "dataset",
@@ -527,6 +534,36 @@ def validate_batches(
     return verdicts, suite_runs
 
 
+def _rejected(
+    batch: BatchInput, results: list[RuleResult], volume: int, notes: list[dict[str, Any]]
+) -> BatchVerdict:
+    """The verdict of a batch none of whose rows load."""
+    return BatchVerdict(
+        batch,
+        "rejected",
+        batch.rows_in,
+        0,
+        0,
+        batch.rows_in,
+        volume,
+        _message("rejected", results, None),
+        results,
+        empty_quarantine(),
+        {},
+        notes,
+    )
+
+
+def _datasets_with_nothing_to_load(
+    batch: BatchInput, accepted: dict[str, pd.DataFrame]
+) -> list[str]:
+    """Datasets of the batch that have rows in but not one row to load."""
+    rows_in: dict[str, int] = defaultdict(int)
+    for part in batch.parts:
+        rows_in[part.dataset] += part.parsed.rows_in
+    return sorted(d for d, n in rows_in.items() if n and not len(accepted.get(d, ())))
+
+
 def _verdict(
     batch: BatchInput,
     i: int,
@@ -539,21 +576,7 @@ def _verdict(
     row_results, bad = _row_results(runs, [rows[i] for rows in per_dataset], batch)
     results = row_results + batch_results
     if any(not r.success and r.severity == "blocking" for r in results):
-        message = _message("rejected", results, None)
-        return BatchVerdict(
-            batch,
-            "rejected",
-            batch.rows_in,
-            0,
-            0,
-            batch.rows_in,
-            volume,
-            message,
-            results,
-            empty_quarantine(),
-            {},
-            notes,
-        )
+        return _rejected(batch, results, volume, notes)
     accepted: dict[str, pd.DataFrame] = {}
     parts = [_parser_quarantine(batch)]
     loaded = 0
@@ -564,6 +587,20 @@ def _verdict(
         accepted[run.dataset] = run.core.iloc[keep][columns].reset_index(drop=True)
         parts.append(_row_quarantine(run, bad[run.dataset], rows[i]))
         loaded += len(keep)
+    nothing = _datasets_with_nothing_to_load(batch, accepted)
+    if nothing:
+        # Written, the batch would replace its day or form with no rows at all: the previous
+        # delivery's facts stay in force instead.
+        failed = RuleResult(
+            NOTHING_LOADABLE_RULE,
+            GATE_SUITE,
+            "blocking",
+            False,
+            batch.rows_in,
+            batch.rows_in,
+            {"reason": NOTHING_LOADABLE_REASON, "datasets": nothing},
+        )
+        return _rejected(batch, [*results, failed], volume, notes)
     filled = [q for q in parts if q is not None and len(q)]
     quarantine = pd.concat(filled, ignore_index=True) if filled else empty_quarantine()
     status: BatchStatus = "partial" if len(quarantine) else "loaded"

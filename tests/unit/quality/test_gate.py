@@ -17,6 +17,7 @@ import pytest
 
 from egov.quality.conform import CORE_COLUMNS
 from egov.quality.gate import (
+    NOTHING_LOADABLE_RULE,
     PARSER_RULE,
     QUARANTINE_COLUMNS,
     AccountingError,
@@ -188,6 +189,16 @@ def test_an_unparseable_row_is_quarantined_with_its_column_and_value() -> None:
     assert (row["source_row"], row["column_name"]) == (4, "Дата приема")
     assert "31.02.2024 10:22" in row["reason"]
     assert json.loads(row["raw_values"]) == {"value": "31.02.2024 10:22"}
+
+
+def test_an_export_whose_every_row_fails_is_rejected_instead_of_emptying_its_day() -> None:
+    lines = [mfc_line(n, accepted="2024-03-05T10:22") for n in range(5)]
+    [verdict] = validate([mfc_batch(lines)])
+    assert verdict.status == "rejected"
+    assert (verdict.rows_in, verdict.rows_loaded, verdict.rows_rejected) == (5, 0, 5)
+    assert failed(verdict) == [NOTHING_LOADABLE_RULE]
+    assert result(verdict, NOTHING_LOADABLE_RULE).details["datasets"] == ["applications"]
+    assert verdict.accepted == {}
 
 
 def test_a_record_accepted_on_another_day_is_a_quarantined_warning() -> None:
