@@ -170,7 +170,7 @@ class PlannedRun:
 
 def plan_runs(options: Options) -> list[PlannedRun]:
     """The month runs by scale, then the backfill runs by scale."""
-    from egov.loading.months import month_end
+    from egov.calendar import month_end
 
     runs: list[PlannedRun] = []
     month_end_day = month_end(parse_month(options.month))

@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect import flow
 
-from egov.loading.months import month_label, parse_month
+from egov.calendar import month_label, parse_month
 from egov.quality.alerts import on_flow_failure
 from egov.sources.contract import IRKUTSK
 from tasks import indicators

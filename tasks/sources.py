@@ -7,8 +7,8 @@ from typing import Any
 
 from prefect import task
 
+from egov.calendar import parse_month
 from egov.loading.chunks import land_source
-from egov.loading.months import parse_month
 from egov.settings import get_settings
 from egov.sources.contract import IRKUTSK
 from egov.warehouse.connection import create_warehouse_engine

@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from egov.calendar import month_end, next_month
 from egov.indicators import engine
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, Methodology
 from egov.indicators.share import expected_municipality_months, month_range, month_start
-from egov.loading.months import month_end, next_month
 
 REGION = "region"
 MUNICIPALITY = "municipality"

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from egov.calendar import month_label, months_of
 from egov.indicators.methodology import Methodology, current_methodology
-from egov.loading.months import month_label, months_of
 from egov.warehouse.sql import run_sql
 
 

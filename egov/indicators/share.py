@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from egov.calendar import month_end, month_label, next_month
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, current_methodology
-from egov.loading.months import month_end, month_label, next_month
 from egov.warehouse.sql import run_sql, select_frame
 
 REGION = "region"

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from egov.calendar import month_label, month_range
 from egov.errors import EgovError
-from egov.loading.months import month_label, month_range
 from egov.quality.freshness import MissingPeriod
 from egov.sources import SOURCE_KEYS
 from egov.sources.ingest import check_source_key

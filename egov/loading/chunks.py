@@ -14,13 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from egov.loading.months import (
-    ekc_days_to_fetch,
-    is_final_ekc_export,
-    month_end,
-    month_interval,
-    uncovered_intervals,
-)
+from egov.calendar import month_end, month_interval
+from egov.loading.months import ekc_days_to_fetch, is_final_ekc_export, uncovered_intervals
 from egov.settings import Settings
 from egov.sources.contract import IRKUTSK
 from egov.sources.epgu import plan_windows

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-
-def _month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _previous_month(month: date) -> date:
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+from egov.calendar import month_start, previous_month
 
 
 def touched_months(batches: Sequence[dict[str, Any]]) -> list[date]:
@@ -25,11 +19,11 @@ def touched_months(batches: Sequence[dict[str, Any]]) -> list[date]:
     for batch in batches:
         if batch["status"] == "rejected":
             continue
-        start = _month(date.fromisoformat(batch["period_start"]))
-        end = _month(date.fromisoformat(batch["period_end"]))
+        start = month_start(date.fromisoformat(batch["period_start"]))
+        end = month_start(date.fromisoformat(batch["period_end"]))
         months.update({start, end})
         if batch["source"] in ("epgu", "mfc"):
-            months.add(_previous_month(start))
+            months.add(previous_month(start))
     return sorted(months)
 
 

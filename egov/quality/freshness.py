@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from egov.calendar import month_end, month_start, next_month
 from egov.errors import EgovError
 from egov.paths import PROJECT_ROOT
 from egov.yaml_model import YamlModelError, read_yaml_model
@@ -199,20 +200,11 @@ def load_reporting_calendar(
     return calendar
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next_month(month_start: dt.date) -> dt.date:
-    return (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def period_of(entry: CalendarEntry, day: dt.date) -> Period:
     """The period of `entry` that contains `day`."""
     if entry.cadence == "daily":
         return Period(day, day)
-    start = _month_start(day)
-    return Period(start, _next_month(start) - dt.timedelta(days=1))
+    return Period(month_start(day), month_end(day))
 
 
 def next_period(entry: CalendarEntry, period: Period) -> Period:
@@ -245,7 +237,7 @@ def due_at(entry: CalendarEntry, period: Period) -> dt.datetime:
         return dt.datetime.combine(day, entry.due_time, tzinfo=entry.zone)
     assert entry.due_day_of_next_month is not None
     # "Due by the 10th" means until the end of the 10th: overdue from 00:00 of the 11th.
-    due_day = _next_month(period.start) + dt.timedelta(days=entry.due_day_of_next_month)
+    due_day = next_month(period.start) + dt.timedelta(days=entry.due_day_of_next_month)
     return dt.datetime.combine(due_day, dt.time(0, 0), tzinfo=entry.zone)
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import calendar
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from egov.errors import EgovError
+from egov.calendar import month_bounds
 from egov.sources import SOURCE_KEYS
 from egov.warehouse.sql import run_sql
 
-MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 MAX_ROWS = 200
 """Cap on each detail list of the terminal report (the totals are never capped)."""
 
@@ -44,15 +40,6 @@ class QualityFindings:
     def batch_count(self) -> int:
         """Validated batches matching the filters."""
         return sum(int(s["batches"]) for s in self.sources)
-
-
-def month_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a `YYYY-MM` month; a clear error for anything else."""
-    match = MONTH.fullmatch(period)
-    if not match:
-        raise EgovError(f"period must be a month like 2024-03, got {period!r}")
-    year, month = int(match.group(1)), int(match.group(2))
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def select_quality_findings(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
+from egov.calendar import month_end
 from egov.errors import EgovError
 from egov.settings import Settings
 from egov.sources import SOURCE_KEYS, SourceKey
@@ -225,10 +226,6 @@ def land_ekc_day(
 # --- inbox sources (mfc, omsu) -----------------------------------------------------------
 
 
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 def land_inbox(
     engine: Engine,
     store: RawStore,
@@ -267,7 +264,7 @@ def land_inbox(
             period_start = period_end = file.day
             metadata: dict[str, Any] = {"file": file.name}
         else:
-            period_start, period_end = file.month, _month_end(file.month)
+            period_start, period_end = file.month, month_end(file.month)
             metadata = {"file": file.name, "oktmo": file.oktmo}
         with engine.begin() as conn:
             results.append(

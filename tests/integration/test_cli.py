@@ -16,7 +16,7 @@ from tests.browser import HEIGHT, load_page, png_size, require_chromium
 
 pytestmark = pytest.mark.integration
 
-EGOV = [sys.executable, "-m", "egov.cli"]
+EGOV = [sys.executable, "-m", "cli.main"]
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

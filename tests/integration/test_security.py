@@ -12,7 +12,7 @@ runs:
 2. the `pipeline` flow in this process with a wrong ЕПГУ token and a wrong ЕКЦ user and
    password, against servers that echo the rejected credentials in their 401 answers (as a
    careless proxy would): the failure path where a secret is most likely to reach a message;
-3. `python -m egov.cli --debug run` in a child process with the same wrong secrets (tracebacks
+3. `python -m cli.main --debug run` in a child process with the same wrong secrets (tracebacks
    and Prefect's console logs on), its output captured.
 
 Then it reads back what they left: every log, state message, flow-run parameter, artifact and
@@ -335,7 +335,7 @@ def run_child(env: dict[str, str], folder: Path) -> subprocess.CompletedProcess[
         PREFECT_API_URL=str(PREFECT_API_URL.value()),
     )
     command = [
-        *(sys.executable, "-m", "egov.cli", "--debug", "run", "--source", "epgu"),
+        *(sys.executable, "-m", "cli.main", "--debug", "run", "--source", "epgu"),
         *("--source", "ekc", "--until", AS_OF.strftime("%Y-%m-%dT%H:%M:%S%z")),
         *("--today", TODAY.isoformat()),
     ]

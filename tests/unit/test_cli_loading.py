@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from egov.cli_loading import print_run_report
+from cli.loading import print_run_report
 from egov.errors import EgovError
 from egov.loading.backfill import chunk_report
 

@@ -728,13 +728,13 @@ def start_backfill(
     sources: tuple[str, ...] = (),
     extra_env: dict[str, str] | None = None,
 ) -> Child:
-    """`python -m egov.cli backfill` with a clean environment, reporting to this session's
+    """`python -m cli.main backfill` with a clean environment, reporting to this session's
     Prefect server (so no child starts a server of its own)."""
     folder.mkdir(parents=True, exist_ok=True)
     env = child_env(warehouse, servers, folder)
     env.update(extra_env or {})
     command = [
-        *(sys.executable, "-m", "egov.cli", "backfill", "--from", months[0], "--to", months[1]),
+        *(sys.executable, "-m", "cli.main", "backfill", "--from", months[0], "--to", months[1]),
         *("--until", AS_OF.strftime("%Y-%m-%dT%H:%M:%S%z"), "--today", TODAY.isoformat()),
         *(option for source in sources for option in ("--source", source)),
     ]

@@ -12,7 +12,7 @@ from click.testing import Result
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from egov.cli import app
+from cli.main import app
 from egov.quality.report import select_quality_findings
 from egov.warehouse.connection import create_warehouse_engine
 from egov.warehouse.migrations import upgrade_warehouse
@@ -202,7 +202,7 @@ def test_cli_report_rejects_a_bad_period_or_source_in_one_line(warehouse_env: st
     bad_source = _report("--source", "fax")
 
     assert bad_period.exit_code == bad_source.exit_code == 1
-    expected = "error: --period must be a month like 2024-03, got '2024-13'"
+    expected = "error: --period '2024-13' is not an ISO month: expected YYYY-MM, e.g. 2024-03"
     assert bad_period.stderr.strip() == expected
     assert "unknown source 'fax'" in bad_source.stderr
     assert "Traceback" not in bad_period.output + bad_source.output

@@ -20,6 +20,7 @@ import pandas as pd
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from egov.calendar import next_month
 from egov.indicators import engine
 from egov.indicators.epgu_share import (
     MUNICIPALITY,
@@ -39,7 +40,6 @@ from egov.indicators.epgu_share import (
 )
 from egov.indicators.methodology import current_methodology
 from egov.indicators.share import month_range, month_start, summarise_shares, ytd_shares
-from egov.loading.months import next_month
 from tests.unit import hypothesis_profiles  # noqa: F401  (loads the reproducible profile)
 
 A, B, C = "25701000", "25703000", "25704000"

@@ -6,17 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from egov.calendar import month_end, month_interval, month_range, months_of, parse_month
 from egov.errors import EgovError
-from egov.loading.months import (
-    ekc_days_to_fetch,
-    is_final_ekc_export,
-    month_end,
-    month_interval,
-    month_range,
-    months_of,
-    parse_month,
-    uncovered_intervals,
-)
+from egov.loading.months import ekc_days_to_fetch, is_final_ekc_export, uncovered_intervals
 from egov.sources.contract import IRKUTSK
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from egov.report import display as fmt
-from egov.report import render_report_html, report_markdown
+from egov.report.render import render_report_html, report_markdown
 
 SAMPLE = Path(__file__).with_name("sample_report.json")
 HOSTILE = '<script>alert("x")</script> & «Ко»'

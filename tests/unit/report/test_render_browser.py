@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from egov.report import render_report_html
+from egov.report.render import render_report_html
 from tests.browser import HEIGHT, WIDTH, PageRun, load_page, png_size, require_chromium
 
 SAMPLE = Path(__file__).with_name("sample_report.json")

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from egov.cli_support import one_line_errors, out
-from egov.errors import EgovError, WarehouseError
+from cli.support import one_line_errors, out
+from egov.errors import WarehouseError
 
 if TYPE_CHECKING:
     from egov.quality.report import QualityFindings
@@ -175,13 +175,13 @@ def quality_report(
     ] = None,
 ) -> None:
     """Print the quality gate's findings: batches, failed expectations, quarantine reasons."""
-    from egov.quality.report import MONTH
+    from egov.calendar import parse_month
     from egov.sources.ingest import check_source_key
 
     if source is not None:
         source = check_source_key(source)
-    if period is not None and not MONTH.fullmatch(period):
-        raise EgovError(f"--period must be a month like 2024-03, got {period!r}")
+    if period is not None:
+        parse_month(period, what="--period")
     findings = _read_findings(source, period)
     scope = " and ".join(
         part

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from egov.cli_support import err, one_line_errors, out
+from cli.support import err, one_line_errors, out
 
 AsOfOption = Annotated[
     datetime,

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from egov.cli_support import err, one_line_errors, out, per_source_table
+from cli.support import err, one_line_errors, out, per_source_table
 from egov.errors import EgovError
 
 SourceOption = Annotated[
@@ -156,8 +156,8 @@ def run_command(
     today: TodayOption = None,
 ) -> None:
     """Run the `pipeline` flow: ingest → validate → load → snapshot, one chunk per source."""
+    from egov.calendar import parse_month
     from egov.loading.backfill import check_sources
-    from egov.loading.months import parse_month
 
     if period is not None:
         parse_month(period, what="--period")

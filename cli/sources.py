@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from egov.cli_support import one_line_errors, out, per_source_table, progress_steps
+from cli.support import one_line_errors, out, per_source_table, progress_steps
 from egov.errors import EgovError
 from egov.sources import SOURCE_KEYS
 

@@ -12,13 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from egov.cli_loading import (
+from cli.loading import (
     chunk_progress,
     print_run_report,
     print_share_summary,
     run_flow_report,
 )
-from egov.cli_support import out, progress_steps
+from cli.reference import print_reference_summary, reference_dir_default, run_reference_flow
+from cli.support import out, progress_steps
+from cli.warehouse import upgrade_message
 from egov.sources.contract import IRKUTSK
 
 DEMO_FIRST_MONTH, DEMO_LAST_MONTH = "2023-01", "2024-12"
@@ -92,7 +94,7 @@ def _read_share_summary() -> dict[str, Any]:
 
 def write_year_end_reports(folder: Path) -> Path:
     """Snapshot the plan's two year ends, print the last one and write its HTML report."""
-    from egov.cli_snapshot import print_snapshot
+    from cli.snapshot import print_snapshot
     from egov.report.data import report_data
     from egov.report.render import render_report_html
     from egov.warehouse.connection import create_warehouse_engine
@@ -119,12 +121,6 @@ def demo_command(
     seed: Annotated[int, typer.Option(help="World seed.")] = DEMO_SEED,
 ) -> None:
     """The main job: simulate 2023-01..2024-12, serve it, backfill it all, snapshot, summarise."""
-    from egov.cli import (
-        print_reference_summary,
-        reference_dir_default,
-        run_reference_flow,
-        upgrade_message,
-    )
     from egov.settings import get_settings
     from egov.simulator.server import SimClock, SimulatorServers
     from egov.simulator.store import EkcStore, EpguStore
