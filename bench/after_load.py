@@ -1,6 +1,6 @@
 """Steps timed on a loaded warehouse: an unchanged re-run of a month, and a snapshot.
 
-Both run in a child process each (spawned by `bench.__main__` through `measure_run`'s hook),
+Both run in a child process each (spawned by `bench.suite` through `measure_run`'s hook),
 with the plain functions the flows call, no Prefect:
 
 - re-run: per source, `egov.loading.chunks.land_source` for the month then
@@ -20,7 +20,9 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from typing import Any
 
-from bench.throughput import SOURCES, _peak_rss_kb, megabytes, next_month, parse_month
+from bench.processes import megabytes, peak_rss_kb
+from egov.calendar import next_month, parse_month
+from egov.sources import SOURCE_KEYS
 
 UNCHANGED = "skipped_unchanged"
 
@@ -111,7 +113,7 @@ def rerun_unchanged(env: dict[str, str], month_text: str) -> dict[str, Any]:
         facts_before, _ = _fact_state(engine, last_batch)
         sources: list[dict[str, Any]] = []
         statuses: Counter[str] = Counter()
-        for source in SOURCES:
+        for source in SOURCE_KEYS:
             t0 = time.perf_counter()
             deliveries = land_source(engine, settings, source, month, until=until, today=following)
             t1 = time.perf_counter()
@@ -144,7 +146,7 @@ def rerun_unchanged(env: dict[str, str], month_text: str) -> dict[str, Any]:
         "fact_rows_with_newer_batch": newer_rows,
         "batches_added": batches_after - batches_before,
         "wrote_nothing": rerun_wrote_nothing(facts_before, facts_after, newer_rows, statuses),
-        "peak_rss_mb": megabytes(_peak_rss_kb()),
+        "peak_rss_mb": megabytes(peak_rss_kb()),
     }
 
 
@@ -180,5 +182,5 @@ def snapshot_timings(env: dict[str, str], as_of_text: str) -> dict[str, Any]:
         "again_s": round(t3 - t2, 3),
         "again_is_new": bool(again["is_new"]),
         "same_snapshot": again["snapshot_id"] == first["snapshot_id"] and not again["is_new"],
-        "peak_rss_mb": megabytes(_peak_rss_kb()),
+        "peak_rss_mb": megabytes(peak_rss_kb()),
     }

@@ -10,20 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from egov.simulator.generate import default_workers, generate_world
-from egov.simulator.model import month_range
-
-
-def _megabytes(kilobytes: int) -> float:
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS)
-    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(kilobytes / divisor, 1)
+from bench.processes import megabytes
+from egov.calendar import month_range
+from egov.simulator import default_workers, generate_world
 
 
 def _bytes_per_folder(world: Path) -> dict[str, int]:
@@ -64,8 +58,8 @@ def run(
         if workers is not None
         else default_workers(len(month_range(first, last)), scale),
         "seconds": round(seconds, 2),
-        "peak_rss_mb": _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
-        "peak_rss_workers_mb": _megabytes(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
+        "peak_rss_mb": megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+        "peak_rss_workers_mb": megabytes(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
         "counts": manifest["counts"],
         "injected_defects": len(manifest["injected_defects"]),
         "missing_reports": len(manifest["missing_reports"]),

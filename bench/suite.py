@@ -30,7 +30,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.throughput import month_range, parse_month, parse_scales
+from bench.arguments import month_labels, parse_scales
+from egov.calendar import month_end, parse_month
+from egov.errors import EgovError
 
 DEFAULT_SCALES = "1,4,16"
 DEFAULT_MONTH = "2024-03"
@@ -136,7 +138,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         options = Options(
             scales=parse_scales(pick("scales", DEFAULT_SCALES)),
             month=args.month.strip(),
-            backfill=month_range(pick("backfill", DEFAULT_BACKFILL)),
+            backfill=month_labels(pick("backfill", DEFAULT_BACKFILL)),
             backfill_scales=parse_scales(pick("backfill_scales", DEFAULT_BACKFILL_SCALES)),
             world_scale=None if args.skip_world else float(pick("world_scale", 1.0)),
             to_sql_max_rows=int(pick("to_sql_max_rows", DEFAULT_TO_SQL_MAX_ROWS)),
@@ -147,7 +149,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
             markdown=args.markdown,
             quick=args.quick,
         )
-    except ValueError as exc:
+    except (ValueError, EgovError) as exc:
         parser.error(str(exc))
     if options.to_sql_max_rows < 0:
         parser.error("--to-sql-max-rows must not be negative")
@@ -170,8 +172,6 @@ class PlannedRun:
 
 def plan_runs(options: Options) -> list[PlannedRun]:
     """The month runs by scale, then the backfill runs by scale."""
-    from egov.calendar import month_end
-
     runs: list[PlannedRun] = []
     month_end_day = month_end(parse_month(options.month))
     for scale in options.scales:
@@ -221,7 +221,7 @@ def loadavg() -> list[float]:
 
 def machine() -> dict[str, Any]:
     """CPU model and count, RAM, Python and platform of this machine."""
-    from bench.throughput import machine as basics
+    from bench.processes import machine as basics
 
     try:
         model = cpu_model(Path("/proc/cpuinfo").read_text(encoding="utf-8"))
@@ -258,8 +258,9 @@ def server_version(url: str) -> str:
 def measure(planned: PlannedRun, options: Options) -> dict[str, Any]:
     """One loading run with its re-run, snapshot and to_sql reference; plain figures."""
     from bench.after_load import rerun_unchanged, snapshot_timings
-    from bench.report import derived
-    from bench.throughput import measure_run, run_apart
+    from bench.processes import run_apart
+    from bench.targets import derived
+    from bench.throughput import measure_run
     from bench.to_sql import cap_rows, to_sql_reference
 
     def after_load(env: dict[str, str], work: Path, kept: list[dict[str, Any]]) -> dict[str, Any]:
@@ -314,7 +315,7 @@ def measure(planned: PlannedRun, options: Options) -> dict[str, Any]:
 def generate_world_timed(options: Options) -> dict[str, Any]:
     """The world over the backfill's months at `--world-scale`, in a child process."""
     from bench.generate_world import run
-    from bench.throughput import run_apart
+    from bench.processes import run_apart
 
     assert options.world_scale is not None
     first, last = options.backfill[0], options.backfill[-1]
@@ -330,7 +331,8 @@ def generate_world_timed(options: Options) -> dict[str, Any]:
 
 def write_outputs(figures: dict[str, Any], options: Options) -> str:
     """Evaluate the targets, render the report and write both files; the report."""
-    from bench.report import evaluate_targets, render_markdown
+    from bench.report import render_markdown
+    from bench.targets import evaluate_targets
 
     targets = evaluate_targets(figures)
     markdown = render_markdown(figures, targets)

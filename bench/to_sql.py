@@ -1,6 +1,6 @@
 """The naive reference load: `pandas.DataFrame.to_sql` of the rows the loader staged.
 
-`bench.throughput.load_months` keeps the first spooled tables (the COPY text `write_verdict`
+`bench.loader.load_months` keeps the first spooled tables (the COPY text `write_verdict`
 sent), whole tables in a fixed order until `--to-sql-max-rows` rows are kept. Here, in a child
 process of its own (so the frames do not count in the loader's peak memory), each kept table is
 read back into a typed DataFrame untimed, and only `to_sql` is timed: pandas defaults
@@ -120,7 +120,9 @@ def to_sql_reference(url: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     """to_sql each part's first `rows_used` rows into fresh tables (in a child process); timings."""
     import sqlalchemy
 
-    from bench.throughput import _peak_rss_kb, create_raw_tables, megabytes, rate
+    from bench.processes import megabytes, peak_rss_kb
+    from bench.raw_copy import create_raw_tables
+    from bench.step_figures import rate
 
     engine = sqlalchemy.create_engine(url)  # psycopg2, SQLAlchemy's default PostgreSQL driver
     try:
@@ -159,5 +161,5 @@ def to_sql_reference(url: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
         "rows_per_s": round(rate(rows, seconds)) if seconds > 0 else None,
         "rows_in_tables": sum(written.values()),
         "parts": timed,
-        "peak_rss_mb": megabytes(_peak_rss_kb()),
+        "peak_rss_mb": megabytes(peak_rss_kb()),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -109,7 +109,7 @@ def print_run_report(title: str, report: dict[str, Any]) -> None:
         line = "snapshot step: nothing changed, nothing recomputed"
     out.print(line, highlight=False)
     if report.get("snapshots"):
-        print_share_summary(report["snapshots"])
+        print_share_summary([report["snapshots"]])
     for chunk in failed_chunks(report["chunks"]):
         label = f"{chunk['source']} {chunk['month'] or 'since mark'}"
         err.print(f"[red]failed:[/] {escape(label)}: {escape(str(chunk['error']))}")
@@ -117,25 +117,25 @@ def print_run_report(title: str, report: dict[str, Any]) -> None:
         raise EgovError(str(report["state_message"]))
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} %"
+def share_summary_table(summaries: Sequence[Mapping[str, Any]]) -> Table:
+    """The snapshots' I1 figures (egov.report.summary), one column per snapshot date."""
+    from egov.report.summary import summary_rows
+
+    dates = ", ".join(str(s["as_of"]) for s in summaries)
+    table = Table(title=f"ЕПГУ share (I1) as of {dates}, from the stored snapshot")
+    table.add_column("")
+    for summary in summaries:
+        table.add_column(str(summary["as_of"]), justify="right")
+    columns = [summary_rows(s) for s in summaries]
+    for index, (label, _) in enumerate(columns[0] if columns else []):
+        table.add_row(label, *(column[index][1] for column in columns))
+    return table
 
 
-def print_share_summary(summary: dict[str, Any]) -> None:
-    """Year-to-date ЕПГУ share per year: region, milestone, municipalities reaching it."""
-    table = Table(title=f"ЕПГУ share (I1), year to date, as of {summary['as_of']}")
-    for column in ("year", "through", "region", "target", "municipalities ≥ target", "forms"):
-        table.add_column(column, justify="left" if column in ("year", "through") else "right")
-    for year in summary["years"]:
-        table.add_row(
-            str(year["year"]),
-            year["through_month"],
-            _pct(year["region_ytd_share_pct"]),
-            _pct(year["target_pct"]),
-            f"{year['municipalities_reaching_target']} of {year['municipalities']}",
-            f"{year['forms_received']:,} of {year['forms_expected']:,}",
-        )
-    out.print(table)
+def print_share_summary(summaries: Sequence[Mapping[str, Any]]) -> None:
+    """The I1 figures of one or more snapshots, as the report and mart.indicator_snapshot have
+    them."""
+    out.print(share_summary_table(summaries))
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -213,8 +213,9 @@ def backfill_command(
 def _status_rows(
     as_of: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    from egov.quality.freshness import load_reporting_calendar, missing_periods
+    from egov.quality.freshness import missing_periods
     from egov.quality.freshness_store import select_loaded_periods, select_municipalities
+    from egov.quality.reporting_calendar import load_reporting_calendar
     from egov.warehouse.connection import create_warehouse_engine
     from egov.warehouse.migrations import require_current_schema
     from egov.warehouse.sql import run_sql

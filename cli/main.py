@@ -10,6 +10,7 @@ from cli.demo import demo_command
 from cli.loading import register as register_loading_commands
 from cli.quality import quality_app
 from cli.reference import reference_app
+from cli.reprocess import register as register_reprocess_command
 from cli.snapshot import register as register_snapshot_commands
 from cli.sources import sources_app
 from cli.support import one_line_errors, state
@@ -28,6 +29,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(quality_app, name="quality")
 register_loading_commands(app)
 register_snapshot_commands(app)
+register_reprocess_command(app)
 
 
 @app.callback()

@@ -79,15 +79,11 @@ def reference_load(reference_dir: ReferenceDirOption = None) -> None:
 
 
 def _reference_summary() -> dict[str, Any]:
-    from egov.warehouse.connection import create_warehouse_engine
+    from egov.warehouse.connection import warehouse_engine
     from egov.warehouse.sql import run_sql
 
-    engine = create_warehouse_engine()
-    try:
-        with engine.connect() as conn:
-            return dict(run_sql(conn, "reference/select_reference_summary").mappings().one())
-    finally:
-        engine.dispose()
+    with warehouse_engine() as engine, engine.connect() as conn:
+        return dict(run_sql(conn, "reference/select_reference_summary").mappings().one())
 
 
 def reference_dir_default() -> Path:

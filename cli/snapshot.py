@@ -10,19 +10,12 @@ import typer
 from rich.table import Table
 
 from cli.support import err, one_line_errors, out
+from egov.report.summary import STATUS_LABELS
 
 AsOfOption = Annotated[
     datetime,
     typer.Option("--as-of", help="Snapshot date (YYYY-MM-DD).", formats=["%Y-%m-%d"]),
 ]
-STATUS_LABELS = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "at_risk": "at risk",
-    "off_track": "off track",
-    "deteriorating": "deteriorating",
-    "insufficient_data": "insufficient data",
-}
 
 
 def _pct(value: float | None) -> str:

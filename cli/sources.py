@@ -65,7 +65,7 @@ def sources_generate(
     ] = "realistic",
 ) -> None:
     """Write a deterministic simulated world: API record stores and the inbox files."""
-    from egov.simulator.generate import generate_world
+    from egov.simulator import generate_world
 
     if defects not in DEFECT_LEVELS:
         raise EgovError(f"--defects must be one of {', '.join(DEFECT_LEVELS)}, got {defects!r}")
@@ -130,7 +130,7 @@ def sources_serve(
 ) -> None:
     """Serve the world's ЕПГУ API and ЕКЦ export on 127.0.0.1 until interrupted."""
     from egov.settings import DEFAULT_EKC_PORT, DEFAULT_EPGU_PORT, get_settings
-    from egov.simulator.server import FaultPlan, serve_forever
+    from egov.simulator import FaultPlan, serve_forever
 
     settings = get_settings()
     folder = _world_dir(data)
@@ -161,20 +161,9 @@ def sources_serve(
 def _run_ingest(
     source: str, until: datetime | None, today: date | None
 ) -> dict[str, list[dict[str, Any]]]:
-    from flows.ingest import (
-        ingest_ekc_calls,
-        ingest_epgu_applications,
-        ingest_mfc_exports,
-        ingest_omsu_reports,
-    )
+    from flows.ingest import run_ingest_flow
 
-    if source == "epgu":
-        return ingest_epgu_applications(until=until)
-    if source == "ekc":
-        return ingest_ekc_calls(today=today)
-    if source == "mfc":
-        return ingest_mfc_exports()
-    return ingest_omsu_reports()
+    return run_ingest_flow(source, until=until, today=today)
 
 
 @sources_app.command("fetch")
@@ -194,8 +183,8 @@ def sources_fetch(
     ] = None,
 ) -> None:
     """Fetch / collect deliveries through the ingest flows: land raw, validate, load, summarise."""
-    from egov.sources.ingest import check_source_key
     from egov.sources.ingest_summary import STATUSES, ingest_totals
+    from egov.sources.registry import check_source_key
 
     chosen = [check_source_key(s) for s in (source or list(SOURCE_KEYS))]
     totals: list[dict[str, Any]] = []

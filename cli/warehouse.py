@@ -16,14 +16,11 @@ warehouse_app = typer.Typer(
 
 def upgrade_message() -> str:
     """Migrate the warehouse to head; the message says what changed."""
-    from egov.warehouse.connection import create_warehouse_engine
+    from egov.warehouse.connection import warehouse_engine
     from egov.warehouse.migrations import upgrade_warehouse
 
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         result = upgrade_warehouse(engine)
-    finally:
-        engine.dispose()
     if result.changed:
         return f"warehouse upgraded from revision {result.before or 'none'} to {result.after}"
     return f"warehouse already at revision {result.after}: nothing to do"

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         default=METHODOLOGY_DIR, description="Folder of the versioned methodology files."
     )
 
+    clock: datetime | None = Field(
+        default=None,
+        description=(
+            "Pretend it is this moment (ISO 8601 with offset) when fetching, judging due dates "
+            "and snapshotting; unset = real time, or the simulated world's end while the "
+            "connectors use the simulator's credentials (egov/clock.py)."
+        ),
+    )
     world_dir: Path | None = Field(
         default=None,
         description="Simulated world folder (`egov sources generate`); unset = <data_dir>/world.",

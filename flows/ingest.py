@@ -6,12 +6,14 @@ source's mark, or the whole inbox); with it, exactly that month's deliveries are
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from prefect import flow
 
 from egov.quality.alerts import on_flow_failure
+from egov.sources.registry import check_source_key
 from tasks.quality import (
     alert_on_rejected_batches,
     publish_quality_summary,
@@ -63,3 +65,23 @@ def ingest_omsu_reports(month: str | None = None) -> IngestResult:
     """ОМСУ: land the monthly workbooks in the inbox (of a month), validate, load; later wins."""
     check_warehouse_schema()
     return _validate_and_load("omsu", land_deliveries("omsu", month))
+
+
+IngestRun = Callable[[datetime | None, date | None], IngestResult]
+"""Runs one source's ingest flow; `until` (ЕПГУ) and `today` (ЕКЦ) reach the flows that take
+them, the inbox flows read whatever is in their inbox."""
+
+INGEST_FLOWS: Mapping[str, IngestRun] = {
+    "epgu": lambda until, today: ingest_epgu_applications(until=until),
+    "mfc": lambda until, today: ingest_mfc_exports(),
+    "omsu": lambda until, today: ingest_omsu_reports(),
+    "ekc": lambda until, today: ingest_ekc_calls(today=today),
+}
+"""The ingest flow of each source key."""
+
+
+def run_ingest_flow(
+    source: str, *, until: datetime | None = None, today: date | None = None
+) -> IngestResult:
+    """Run the ingest flow of a source (a clear error for an unknown key)."""
+    return INGEST_FLOWS[check_source_key(source)](until, today)

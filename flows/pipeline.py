@@ -36,6 +36,7 @@ from tasks.loading import (
     reconcile_chunks,
     select_stale_months,
 )
+from tasks.quality import reprocess_deliveries
 from tasks.warehouse import check_warehouse_schema
 
 
@@ -139,3 +140,14 @@ def backfill(
         future.result()
     kind = "recapture" if recapture else "backfill"
     return _finish(f"{kind} {from_month}..{to_month}", chunks, today)
+
+
+@flow(name="reprocess-deliveries", log_prints=True, on_failure=[on_flow_failure])
+def reprocess(source: SourceKey, from_month: str, to_month: str) -> State[Any]:
+    """Re-validate and reload a source's landed deliveries of a month range from the raw store
+    (no source is asked), then reconcile and snapshot what changed."""
+    check_warehouse_schema()
+    chunks = [reprocess_deliveries(source, from_month, to_month)]
+    log_chunk(chunks[0])
+    reconcile_chunks(chunks)
+    return _finish(f"reprocess {source} {from_month}..{to_month}", chunks, None)

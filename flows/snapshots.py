@@ -1,14 +1,16 @@
-"""Flow that brings the monthly counts up to date and summarises the ЕПГУ share (I1)."""
+"""Flow that brings the monthly counts up to date, takes the indicator snapshot and summarises
+it (the ЕПГУ share, I1, as the stored snapshot rows and the report show it)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from prefect import flow
 
-from egov.calendar import month_label, parse_month
+from egov.calendar import month_label, parse_month, previous_month_end
 from egov.quality.alerts import on_flow_failure
+from egov.report.summary import share_summary
 from egov.sources.contract import IRKUTSK
 from tasks import indicators
 from tasks.warehouse import check_warehouse_schema
@@ -17,7 +19,7 @@ from tasks.warehouse import check_warehouse_schema
 def default_as_of(today: date, is_final: bool) -> date:
     """Today for a provisional run; for a final one the last day of the previous month (the
     final run on the 11th closes the month whose forms were due on the 10th)."""
-    return today.replace(day=1) - timedelta(days=1) if is_final else today
+    return previous_month_end(today) if is_final else today
 
 
 @flow(name="compute-snapshots", log_prints=True, on_failure=[on_flow_failure])
@@ -25,7 +27,11 @@ def compute_snapshots(
     months: list[str] | None = None, as_of: date | None = None, is_final: bool = False
 ) -> dict[str, Any]:
     """Refresh the monthly counts of the months ('YYYY-MM'; None = every month with facts),
-    take the indicator snapshot as of `as_of` and publish its summary as an artifact."""
+    take the indicator snapshot as of `as_of` and publish its summaries as artifacts.
+
+    Returns the snapshot's share summary (egov.report.summary.share_summary) with the run's
+    `is_final`, `months_refreshed`, `refresh` and `snapshot`.
+    """
     # Bad month strings fail before any warehouse work, naming the value.
     wanted = sorted({parse_month(m) for m in months}) if months is not None else None
     check_warehouse_schema()
@@ -33,13 +39,15 @@ def compute_snapshots(
         wanted = indicators.months_with_facts()
     refreshed = indicators.refresh_monthly_counts(wanted)
     as_of = as_of or default_as_of(datetime.now(IRKUTSK).date(), is_final)
+    snapshot = indicators.take_snapshot(as_of)
+    data = indicators.read_report_data(snapshot["snapshot_id"])
     summary = {
-        **indicators.summarise_share(as_of),
+        **share_summary(data),
         "is_final": is_final,
         "months_refreshed": [month_label(m) for m in wanted],
         "refresh": refreshed,
+        "snapshot": snapshot,
     }
     indicators.publish_share_summary(summary)
-    snapshot = indicators.take_snapshot(as_of)
-    indicators.publish_snapshot_summary(indicators.read_report_data(snapshot["snapshot_id"]))
-    return {**summary, "snapshot": snapshot}
+    indicators.publish_snapshot_summary(data)
+    return summary

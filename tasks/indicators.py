@@ -10,9 +10,8 @@ from prefect.artifacts import create_markdown_artifact
 
 from egov.indicators import monthly_counts
 from egov.indicators.methodology import current_methodology
-from egov.indicators.share import share_summary, share_summary_markdown
 from egov.indicators.snapshot import take_snapshot as take_snapshot_now
-from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.connection import warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
 SHARE_SUMMARY_ARTIFACT_KEY = "egov-share-summary"
@@ -26,11 +25,8 @@ SNAPSHOT_SUMMARY_ARTIFACT_KEY = "egov-snapshot-summary"
 )
 def months_with_facts() -> list[date]:
     """Every month the facts (or the aggregate) have, for a refresh of everything."""
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         return monthly_counts.months_with_facts(engine)
-    finally:
-        engine.dispose()
 
 
 @task(
@@ -44,35 +40,8 @@ def refresh_monthly_counts(months: list[date]) -> list[dict[str, Any]]:
     A retry after a lost connection is safe: each month is one transaction, and a month that
     was already merged merges to no change.
     """
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         return monthly_counts.refresh_monthly_counts(engine, months)
-    finally:
-        engine.dispose()
-
-
-@task(
-    retries=WAREHOUSE_RETRIES,
-    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
-    retry_condition_fn=is_transient_failure,
-)
-def summarise_share(as_of: date) -> dict[str, Any]:
-    """The ЕПГУ share summary as of a date (plain values)."""
-    engine = create_warehouse_engine()
-    try:
-        return share_summary(engine, as_of)
-    finally:
-        engine.dispose()
-
-
-@task
-def publish_share_summary(summary: dict[str, Any]) -> None:
-    """Publish the ЕПГУ share summary as a markdown artifact."""
-    create_markdown_artifact(
-        key=SHARE_SUMMARY_ARTIFACT_KEY,
-        markdown=share_summary_markdown(summary),
-        description=f"ЕПГУ share (I1) year to date as of {summary['as_of']}",
-    )
 
 
 @task(
@@ -86,11 +55,8 @@ def take_snapshot(as_of: date) -> dict[str, Any]:
 
     A retry is safe: the snapshot is one transaction, keyed by its inputs.
     """
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         return take_snapshot_now(engine, as_of, current_methodology())
-    finally:
-        engine.dispose()
 
 
 @task(
@@ -102,11 +68,22 @@ def read_report_data(snapshot_id: int) -> dict[str, Any]:
     """The report's data of a stored snapshot (plain values)."""
     from egov.report.data import report_data
 
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         return report_data(engine, snapshot_id)
-    finally:
-        engine.dispose()
+
+
+@task
+def publish_share_summary(summary: dict[str, Any]) -> None:
+    """Publish a snapshot's I1 figures (egov.report.summary) as a markdown artifact."""
+    from egov.report.summary import share_summary_markdown
+
+    create_markdown_artifact(
+        key=SHARE_SUMMARY_ARTIFACT_KEY,
+        markdown=share_summary_markdown([summary]),
+        description=(
+            f"ЕПГУ share (I1) of snapshot {summary['snapshot_id']} as of {summary['as_of']}"
+        ),
+    )
 
 
 @task

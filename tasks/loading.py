@@ -16,9 +16,10 @@ from egov.loading.backfill import (
     plan_recapture_chunks,
     run_summary_markdown,
 )
-from egov.quality.freshness import CALENDAR_PATH, load_reporting_calendar, missing_periods
+from egov.quality.freshness import missing_periods
 from egov.quality.freshness_store import select_loaded_periods, select_municipalities
-from egov.warehouse.connection import create_warehouse_engine
+from egov.quality.reporting_calendar import CALENDAR_PATH, load_reporting_calendar
+from egov.warehouse.connection import warehouse_engine
 from egov.warehouse.sql import run_sql
 from tasks.quality import (
     alert_on_rejected_batches,
@@ -44,12 +45,8 @@ def plan_backfill(
     """(source, month) chunks to run: all of the range, or those with gaps (recapture)."""
     if not recapture:
         return plan_month_chunks(from_month, to_month, sources)
-    engine = create_warehouse_engine()
-    try:
-        with engine.connect() as conn:
-            loaded, municipalities = select_loaded_periods(conn), select_municipalities(conn)
-    finally:
-        engine.dispose()
+    with warehouse_engine() as engine, engine.connect() as conn:
+        loaded, municipalities = select_loaded_periods(conn), select_municipalities(conn)
     missing = missing_periods(
         load_reporting_calendar(CALENDAR_PATH), loaded, as_of or datetime.now(UTC), municipalities
     )
@@ -119,12 +116,8 @@ def log_chunk(report: dict[str, Any]) -> None:
 )
 def select_stale_months() -> list[str]:
     """'YYYY-MM' months whose counts lag the facts: this run's and any a crashed run left."""
-    engine = create_warehouse_engine()
-    try:
-        with engine.connect() as conn:
-            return months_to_labels(run_sql(conn, "loading/select_stale_months").scalars())
-    finally:
-        engine.dispose()
+    with warehouse_engine() as engine, engine.connect() as conn:
+        return months_to_labels(run_sql(conn, "loading/select_stale_months").scalars())
 
 
 @task

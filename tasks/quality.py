@@ -8,6 +8,9 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
+from egov.calendar import parse_month
+from egov.loading.backfill import chunk_report
+from egov.loading.reprocess import reprocess_source
 from egov.quality import load
 from egov.quality.alerts import emit_alert
 from egov.quality.batches import rejected_batches, touched_months
@@ -15,7 +18,7 @@ from egov.quality.reconcile import reconcile_months
 from egov.settings import get_settings
 from egov.sources.ingest import raw_store
 from egov.sources.ingest_summary import ingest_summary_markdown
-from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.connection import warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
 
@@ -35,8 +38,7 @@ def validate_and_load_deliveries(
     0.2 s) only for those with a failed expectation.
     """
     settings = get_settings()
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         run_id = flow_run.get_id()
         batches, gx_results = load.validate_and_load(
             engine,
@@ -45,8 +47,6 @@ def validate_and_load_deliveries(
             flow_run_id=str(run_id) if run_id else None,
             keep_results=data_docs,
         )
-    finally:
-        engine.dispose()
     if gx_results:
         from egov.quality.data_docs import build_data_docs
         from egov.quality.suites import gx_runtime
@@ -56,17 +56,39 @@ def validate_and_load_deliveries(
 
 
 @task(
+    task_run_name="reprocess-{source}-{first_month}-{last_month}",
+    retries=WAREHOUSE_RETRIES,
+    retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
+    retry_condition_fn=is_transient_failure,
+)
+def reprocess_deliveries(source: str, first_month: str, last_month: str) -> dict[str, Any]:
+    """Re-validate and reload a source's landed deliveries of a month range (its chunk report).
+
+    A retry after a lost connection resumes: a committed batch records its verdict, so the
+    retry finds it unchanged.
+    """
+    with warehouse_engine() as engine:
+        run_id = flow_run.get_id()
+        batches = reprocess_source(
+            engine,
+            raw_store(get_settings()),
+            source,
+            parse_month(first_month, what="from"),
+            parse_month(last_month, what="to"),
+            flow_run_id=str(run_id) if run_id else None,
+        )
+    return chunk_report(source, f"{first_month}..{last_month}", [], batches)
+
+
+@task(
     retries=WAREHOUSE_RETRIES,
     retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
     retry_condition_fn=is_transient_failure,
 )
 def reconcile_municipal_forms(batches: list[dict[str, Any]]) -> int:
     """Compare the municipal forms of the months the batches touched with epgu / mfc facts."""
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         results = reconcile_months(engine, touched_months(batches))
-    finally:
-        engine.dispose()
     return sum(1 for rules in results.values() for r in rules if not r.success)
 
 

@@ -13,7 +13,7 @@ from egov.reference.bundle import ReferenceBundle, read_reference_bundle
 from egov.reference.load import write_reference_bundle
 from egov.reference.summary import reference_load_markdown
 from egov.settings import get_settings
-from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.connection import warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
 
@@ -33,11 +33,8 @@ def read_reference_files(reference_dir: str | None) -> ReferenceBundle:
 def write_reference_data(bundle: ReferenceBundle) -> list[dict[str, Any]]:
     """Load the bundle into the warehouse in one transaction; returns one result per dataset."""
     flow_run_id = runtime.flow_run.id
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         results = write_reference_bundle(engine, bundle, str(flow_run_id) if flow_run_id else None)
-    finally:
-        engine.dispose()
     return [asdict(r) for r in results]
 
 

@@ -11,7 +11,7 @@ from egov.calendar import parse_month
 from egov.loading.chunks import land_source
 from egov.settings import get_settings
 from egov.sources.contract import IRKUTSK
-from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.connection import warehouse_engine
 
 # Source HTTP retries live in the connectors (backoff honouring Retry-After); Prefect retries on
 # top would multiply the budget, so landing tasks have none.
@@ -27,8 +27,7 @@ def land_deliveries(
 ) -> list[dict[str, Any]]:
     """Land a source's deliveries of one month, or everything since its mark (month None)."""
     settings = get_settings()
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         return land_source(
             engine,
             settings,
@@ -38,5 +37,3 @@ def land_deliveries(
             today=today or datetime.now(IRKUTSK).date(),
             window_hours=window_hours,
         )
-    finally:
-        engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from egov.warehouse.connection import create_warehouse_engine
+from egov.warehouse.connection import warehouse_engine
 from egov.warehouse.migrations import require_current_schema
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
@@ -16,8 +16,5 @@ from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_tra
 )
 def check_warehouse_schema() -> None:
     """Fail early, with the fix in the message, when the warehouse is not migrated to head."""
-    engine = create_warehouse_engine()
-    try:
+    with warehouse_engine() as engine:
         require_current_schema(engine)
-    finally:
-        engine.dispose()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from egov.calendar import month_start, year_start
 from egov.indicators.methodology import Methodology
 
 EKC_LOAD_COLUMNS = [
@@ -43,8 +44,8 @@ def ekc_periods(as_of: date, methodology: Methodology) -> list[tuple[str, date, 
     cumulative total since the centre opened; a period that has not started is left out."""
     start = methodology.ekc_load.cumulative_from
     periods = [
-        ("month", as_of.replace(day=1), as_of),
-        ("ytd", date(as_of.year, 1, 1), as_of),
+        ("month", month_start(as_of), as_of),
+        ("ytd", year_start(as_of), as_of),
         ("cumulative", start, as_of),
     ]
     return [(kind, max(first, start), last) for kind, first, last in periods if last >= start]

@@ -19,19 +19,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from egov.calendar import month_start, year_start
 from egov.errors import EgovError
 from egov.indicators.ekc_load import EKC_LOAD_COLUMNS, ekc_load_rows, ekc_periods
-from egov.indicators.epgu_share import (
-    PlanInForce,
-    PlanMilestone,
-    epgu_share_rows,
-    region_path,
-    share_figures,
-    snapshot_months,
-)
+from egov.indicators.epgu_share import epgu_share_rows, region_path
 from egov.indicators.info_campaign import INFO_CAMPAIGN_COLUMNS, info_campaign_rows
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, Methodology
-from egov.indicators.share import month_start
+from egov.indicators.plan import PlanInForce, PlanMilestone
+from egov.indicators.share_figures import share_figures, snapshot_months
 from egov.plain import plain_records
 from egov.warehouse.sql import run_sql, select_frame
 
@@ -98,12 +93,20 @@ def _sha256(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def omsu_due_day() -> int | None:
-    """The day of the next month by which a municipal form is due (reporting calendar)."""
-    from egov.quality.freshness import load_reporting_calendar
+def municipal_form_due_day() -> int | None:
+    """The day of the next month by which a municipality's monthly form is due: the reporting
+    calendar's monthly, per-municipality entry (None if the calendar has none)."""
+    from egov.quality.reporting_calendar import load_reporting_calendar
 
-    entry = next(e for e in load_reporting_calendar().sources if e.source == "omsu")
-    return entry.due_day_of_next_month
+    entry = next(
+        (
+            e
+            for e in load_reporting_calendar().sources
+            if e.cadence == "monthly" and e.per_municipality
+        ),
+        None,
+    )
+    return None if entry is None else entry.due_day_of_next_month
 
 
 def read_plan(conn: Connection, as_of: date) -> tuple[PlanInForce | None, str | None]:
@@ -151,7 +154,7 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
     campaign = select_frame(
         conn,
         "snapshots/select_info_campaign",
-        {"first_month": date(as_of.year, 1, 1), "last_month": month_start(as_of)},
+        {"first_month": year_start(as_of), "last_month": month_start(as_of)},
     )
     batches = run_sql(
         conn,
@@ -176,7 +179,7 @@ def read_inputs(conn: Connection, as_of: date, methodology: Methodology) -> Snap
         load_batch_ids=[int(b.load_batch_id) for b in batches],
         load_batch_keys=[(b.source, b.batch_key, b.checksum, b.status) for b in batches],
         reference_loads=[(r.dataset, r.checksum_sha256) for r in references],
-        forms_due_day=omsu_due_day(),
+        forms_due_day=municipal_form_due_day(),
     )
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from egov.calendar import month_label, month_range
+from egov.calendar import month_label, month_range, month_start
 from egov.errors import EgovError
 from egov.quality.freshness import MissingPeriod
 from egov.sources import SOURCE_KEYS
-from egov.sources.ingest import check_source_key
+from egov.sources.registry import check_source_key
 
 CHUNK_STATUSES = ("loaded", "partial", "rejected", "skipped_unchanged", "failed")
 """Worst first when read right to left: a chunk takes the worst status of its batches."""
@@ -45,7 +45,7 @@ def plan_recapture_chunks(
     """The chunks of the range holding a period the freshness calendar reports missing."""
     wanted = check_sources(sources)
     months = set(month_range(first, last))
-    gaps = {(p.source, p.period.start.replace(day=1)) for p in missing}
+    gaps = {(p.source, month_start(p.period.start)) for p in missing}
     return [(s, month_label(m)) for m in sorted(months) for s in wanted if (s, m) in gaps]
 
 
@@ -164,4 +164,4 @@ def run_summary_markdown(title: str, chunks: Sequence[dict[str, Any]]) -> str:
 
 def months_to_labels(months: Iterable[date]) -> list[str]:
     """'YYYY-MM' labels of months, sorted, without repeats."""
-    return sorted({month_label(m.replace(day=1)) for m in months})
+    return sorted({month_label(month_start(m)) for m in months})

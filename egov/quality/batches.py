@@ -7,13 +7,14 @@ from datetime import date
 from typing import Any
 
 from egov.calendar import month_start, previous_month
+from egov.sources.registry import source_spec
 
 
 def touched_months(batches: Sequence[dict[str, Any]]) -> list[date]:
     """Months whose form reconciliation the batches may change.
 
-    An epgu or mfc batch also touches the month before its period: late status changes and
-    late exports still move that month's counts.
+    A batch of a source whose late changes reach back (ЕПГУ status changes, late МФЦ exports)
+    also touches the month before its period.
     """
     months: set[date] = set()
     for batch in batches:
@@ -22,7 +23,7 @@ def touched_months(batches: Sequence[dict[str, Any]]) -> list[date]:
         start = month_start(date.fromisoformat(batch["period_start"]))
         end = month_start(date.fromisoformat(batch["period_end"]))
         months.update({start, end})
-        if batch["source"] in ("epgu", "mfc"):
+        if source_spec(batch["source"]).late_changes_touch_previous_month:
             months.add(previous_month(start))
     return sorted(months)
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from egov.quality.freshness import LoadedKey, ReportingCalendar
+from egov.quality.freshness import LoadedKey
+from egov.quality.reporting_calendar import ReportingCalendar
 from egov.warehouse.sql import run_sql
 
 

@@ -172,6 +172,14 @@ def suite_for(source: str, dataset: str, stage: Stage, folder: Path = EXPECTATIO
     return found[0]
 
 
+def suite_named(name: str, folder: Path = EXPECTATIONS_DIR) -> Suite:
+    """The suite of this name (a source spec names its suites)."""
+    suite = load_suites(folder).get(name)
+    if suite is None:
+        raise SuiteError(f"no suite {name!r} in {folder}")
+    return suite
+
+
 # --- running a suite with Great Expectations ---------------------------------------------
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 
 from egov.errors import EgovError
 from egov.indicators.engine import STATUSES
-from egov.indicators.epgu_share import plan_vertices
 from egov.indicators.info_campaign import CAMPAIGN_CHANNELS
 from egov.indicators.methodology import INDICATOR_EPGU_SHARE, load_methodology
+from egov.indicators.plan import plan_vertices
 from egov.indicators.snapshot import read_plan
 from egov.plain import plain_records, plain_value
 from egov.settings import get_settings

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from egov.errors import EgovError
+from egov.settings import Settings
 
 log = logging.getLogger("egov.sources")
 
@@ -182,6 +183,15 @@ class RetryPolicy:
             rng=self.rng,
             jitter=self.jitter,
         )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings configure for every HTTP source."""
+    return RetryPolicy(
+        max_attempts=settings.http_max_attempts,
+        base_delay=settings.http_backoff_base_sec,
+        max_delay=settings.http_backoff_cap_sec,
+    )
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from egov.calendar import month_start
 from egov.sources.records import DeliveryError
 
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -60,7 +61,7 @@ class InboxFile:
         """First day of the month the file is about."""
         if isinstance(self.key, OmsuKey):
             return self.key.month
-        return self.key.replace(day=1)
+        return month_start(self.key)
 
     @property
     def oktmo(self) -> str:

@@ -25,6 +25,7 @@ from egov.sources import SourceKey
 from egov.warehouse.sql import run_sql
 
 LandingStatus = Literal["new", "changed", "unchanged"]
+OutcomeStatus = Literal["new", "changed", "unchanged", "ignored", "unavailable"]
 
 
 class RawStoreError(EgovError):
@@ -93,6 +94,20 @@ class LandedDelivery:
     size_bytes: int
     blob_path: str
     status: LandingStatus
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """A delivery that was not landed (ignored or unavailable), with the reason."""
+
+    source: str
+    delivery_key: str
+    status: OutcomeStatus
+    error: str | None = None
+
+
+LandingResult = LandedDelivery | DeliveryOutcome
+"""What landing says about one delivery: landed (new, changed, unchanged) or why not."""
 
 
 def land_delivery(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,3 +76,13 @@ def create_warehouse_engine(url: str | None = None) -> Engine:
     if int(version) < 140000:
         raise WarehouseError(f"the warehouse runs PostgreSQL {version}; 14 or newer is needed")
     return engine
+
+
+@contextmanager
+def warehouse_engine(url: str | None = None) -> Iterator[Engine]:
+    """The one way to open the warehouse: an engine for a `with` block, disposed after it."""
+    engine = create_warehouse_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -1,8 +1,29 @@
 -- The month's application counts as the facts say now, into a temporary staging table that
 -- the merge compares with core.agg_application_monthly. Grain: municipality x МСЗУ service.
 -- Excluded statuses are bind parameters (egov/indicators/methodology.py), never literals here.
+-- Which applications count as online without a visit (n_online, I1's numerator) is read from
+-- the channel taxonomy core.dim_channel: the one place that decides it.
 CREATE TEMPORARY TABLE monthly_counts_staging ON COMMIT DROP AS
-WITH epgu_rows AS (
+WITH online_channel AS (
+    -- Each fact's channel and whether the taxonomy counts it as online without a visit (a
+    -- channel missing from the taxonomy counts as not online). An ЕПГУ application needs no
+    -- visit besides (the `epgu` channel's note); МФЦ and ОМСУ channels only need the flag.
+    SELECT
+        coalesce(bool_or(c.is_online_without_visit) FILTER (WHERE c.channel_code = 'epgu'), FALSE)
+            AS epgu,
+        coalesce(bool_or(c.is_online_without_visit) FILTER (WHERE c.channel_code = 'mfc'), FALSE)
+            AS mfc,
+        coalesce(
+            bool_or(c.is_online_without_visit) FILTER (WHERE c.channel_code = 'omsu_in_person'),
+            FALSE
+        ) AS omsu_in_person,
+        coalesce(
+            bool_or(c.is_online_without_visit) FILTER (WHERE c.channel_code = 'omsu_post'), FALSE
+        ) AS omsu_post
+    FROM core.dim_channel AS c
+),
+
+epgu_rows AS (
     SELECT
         a.submitted_month AS month,
         a.oktmo,
@@ -33,7 +54,8 @@ omsu_rows AS (
         f.oktmo,
         f.service_code,
         -- An empty cell is quarantined by the gate, so a loaded cell is rarely null; null is 0.
-        coalesce(f.in_person_count, 0) + coalesce(f.by_post_count, 0) AS n_omsu_direct,
+        coalesce(f.in_person_count, 0) AS n_in_person,
+        coalesce(f.by_post_count, 0) AS n_by_post,
         f.load_batch_id
     FROM core.fact_omsu_service_figures AS f
     WHERE f.report_month = CAST(:month AS date)
@@ -62,10 +84,12 @@ epgu AS (
         r.oktmo,
         r.service_code,
         count(*) FILTER (WHERE NOT r.requires_visit) AS n_epgu_online,
+        count(*) FILTER (WHERE ch.epgu AND NOT r.requires_visit) AS n_online,
         count(*) AS n_epgu,
         max(r.load_batch_id) AS max_load_batch_id
     FROM epgu_rows AS r
     INNER JOIN core.dim_service AS s ON r.service_code = s.service_code
+    CROSS JOIN online_channel AS ch
     GROUP BY r.month, r.oktmo, r.service_code
 ),
 
@@ -76,9 +100,11 @@ mfc AS (
         r.oktmo,
         r.service_code,
         count(*) AS n_mfc,
+        count(*) FILTER (WHERE ch.mfc) AS n_online,
         max(r.load_batch_id) AS max_load_batch_id
     FROM mfc_rows AS r
     INNER JOIN core.dim_service AS s ON r.service_code = s.service_code
+    CROSS JOIN online_channel AS ch
     GROUP BY r.month, r.oktmo, r.service_code
 ),
 
@@ -87,10 +113,15 @@ omsu AS (
         r.month,
         r.oktmo,
         r.service_code,
-        sum(r.n_omsu_direct) AS n_omsu_direct,
+        sum(r.n_in_person + r.n_by_post) AS n_omsu_direct,
+        sum(
+            CASE WHEN ch.omsu_in_person THEN r.n_in_person ELSE 0 END
+            + CASE WHEN ch.omsu_post THEN r.n_by_post ELSE 0 END
+        ) AS n_online,
         max(r.load_batch_id) AS max_load_batch_id
     FROM omsu_rows AS r
     INNER JOIN core.dim_service AS s ON r.service_code = s.service_code
+    CROSS JOIN online_channel AS ch
     GROUP BY r.month, r.oktmo, r.service_code
 ),
 
@@ -136,6 +167,9 @@ SELECT
     k.month,
     k.oktmo,
     k.service_code,
+    (
+        coalesce(epgu.n_online, 0) + coalesce(mfc.n_online, 0) + coalesce(omsu.n_online, 0)
+    )::integer AS n_online,
     coalesce(epgu.n_epgu_online, 0)::integer AS n_epgu_online,
     coalesce(epgu.n_epgu, 0)::integer AS n_epgu,
     coalesce(mfc.n_mfc, 0)::integer AS n_mfc,

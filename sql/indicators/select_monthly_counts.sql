@@ -11,6 +11,7 @@ SELECT
     c.oktmo,
     c.service_code,
     s.level AS service_level,
+    c.n_online,
     c.n_epgu_online,
     c.n_epgu,
     c.n_mfc,

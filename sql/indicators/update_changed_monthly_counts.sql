@@ -2,6 +2,7 @@
 -- unchanged row keeps its exact tuple.
 UPDATE core.agg_application_monthly AS a
 SET
+    n_online = s.n_online,
     n_epgu_online = s.n_epgu_online,
     n_epgu = s.n_epgu,
     n_mfc = s.n_mfc,
@@ -15,6 +16,7 @@ WHERE
     AND a.oktmo = s.oktmo
     AND a.service_code = s.service_code
     AND (
+        a.n_online,
         a.n_epgu_online,
         a.n_epgu,
         a.n_mfc,
@@ -23,6 +25,7 @@ WHERE
         a.has_omsu_report,
         a.max_load_batch_id
     ) IS DISTINCT FROM (
+        s.n_online,
         s.n_epgu_online,
         s.n_epgu,
         s.n_mfc,

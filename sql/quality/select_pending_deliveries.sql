@@ -1,6 +1,7 @@
 -- Landed deliveries of a source that no batch has validated yet, the latest under each key
 -- (an older delivery superseded by a newer one under the same key is never validated).
--- ЕПГУ pages are validated through their window manifest, so only manifests are listed there.
+-- A source whose batches are opened by one media type (ЕПГУ: the window manifest, which reads
+-- its pages) lists only deliveries of that type; :batch_media_type null lists every delivery.
 -- load_bytes: what the batch will read (a manifest: its window's pages), to size chunks.
 -- Grain: one delivery.
 SELECT
@@ -12,7 +13,7 @@ SELECT
     d.media_type,
     d.metadata,
     CASE
-        WHEN d.media_type = :epgu_window_media_type
+        WHEN d.media_type = :batch_media_type
             THEN (
                 SELECT coalesce(sum(page.size_bytes), 0)
                 FROM raw.deliveries AS page
@@ -26,7 +27,7 @@ SELECT
 FROM raw.deliveries AS d
 WHERE
     d.source = :source
-    AND (d.source <> 'epgu' OR d.media_type = :epgu_window_media_type)
+    AND (CAST(:batch_media_type AS text) IS NULL OR d.media_type = :batch_media_type)
     AND NOT EXISTS (
         SELECT 1 FROM audit.batch_deliveries AS bd
         WHERE bd.delivery_id = d.delivery_id

@@ -17,6 +17,8 @@ SELECT
     r.numerator,
     r.denominator,
     r.coverage_pct,
+    r.forms_owed,
+    r.forms_received,
     r.month_pct,
     r.quarter_pct,
     r.baseline_pct,

@@ -21,12 +21,9 @@ from typing import Any
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
 # The valid layouts are the simulator's (which follows sources.md); the corpus breaks them.
-from egov.simulator.mfc_files import HEADER as MFC_HEADER
-from egov.simulator.mfc_files import csv_field
-from egov.simulator.model import MFC_STATUSES
-from egov.simulator.omsu_files import HEADER as FORM_HEADER
-from egov.simulator.omsu_files import INFORMING_HEADER as CAMPAIGN_HEADER
-from egov.simulator.omsu_files import save_workbook
+from egov.simulator import MFC_HEADER, MFC_STATUSES, csv_field, save_workbook
+from egov.simulator import OMSU_HEADER as FORM_HEADER
+from egov.simulator import OMSU_INFORMING_HEADER as CAMPAIGN_HEADER
 from egov.sources.contract import EKC_TOPICS, EPGU_STATUSES
 from egov.sources.ekc import EKC_COLUMNS
 

@@ -64,10 +64,8 @@ from psycopg2.extensions import connection as PgConnection
 from sqlalchemy.engine import make_url
 
 from egov.paths import PROJECT_ROOT
-from egov.simulator import server as simulator
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EkcStore, EpguStore
+from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
+from egov.simulator import servers as simulator
 from egov.sources.inbox import parse_mfc_name, parse_omsu_name
 from flows.pipeline import backfill, pipeline
 from tests.integration.helpers import egov_settings, scratch_database

@@ -43,3 +43,41 @@ def test_a_complete_run_names_the_months_it_recomputed(capsys: pytest.CaptureFix
     report = _report([chunk_report("mfc", "2024-01", [], [])], touched_months=["2024-01"])
     print_run_report("backfill 2024-01..2024-01", report)
     assert "months recomputed by the snapshot step: 2024-01..2024-01 (1)" in capsys.readouterr().out
+
+
+def test_a_run_with_a_snapshot_prints_its_share_summary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    summary = {
+        "as_of": "2024-03-31",
+        "snapshot_id": 7,
+        "methodology_version": "1.0",
+        "plan_version": "2023.1",
+        "first_month": "2024-03",
+        "last_month": "2024-03",
+        "load_batches": 120,
+        "region_ytd_pct": 41.25,
+        "region_numerator": 1650,
+        "region_denominator": 4000,
+        "region_month_pct": 41.25,
+        "region_quarter_pct": 41.25,
+        "region_expected_pct": None,
+        "region_gap_pp": None,
+        "region_status": None,
+        "coverage_pct": 97.6,
+        "forms_received": 41,
+        "forms_owed": 42,
+        "target_date": "2024-12-31",
+        "target_pct": 50.0,
+        "municipalities": 42,
+        "status_counts": {"achieved": 0, "insufficient_data": 5},
+        "municipalities_without_status": 37,
+    }
+    report = _report(
+        [chunk_report("mfc", "2024-03", [], [])], touched_months=["2024-03"], snapshots=summary
+    )
+    print_run_report("backfill 2024-03..2024-03", report)
+    printed = capsys.readouterr().out
+    assert "ЕПГУ share (I1) as of 2024-03-31" in printed
+    for figure in ("41.2 %", "1,650 / 4,000", "97.6 % (41 of 42)", "5 of 42", "37 of 42"):
+        assert figure in printed, figure

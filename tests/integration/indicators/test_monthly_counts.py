@@ -8,10 +8,7 @@ changed fact touching exactly one aggregate row.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -20,75 +17,27 @@ import sqlalchemy as sa
 
 from egov.indicators.methodology import current_methodology
 from egov.indicators.monthly_counts import months_with_facts, refresh_monthly_counts
-from egov.indicators.share import share_summary
-from egov.quality.load import validate_and_load
-from egov.settings import get_settings
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EpguStore
-from egov.sources.contract import IRKUTSK
-from egov.sources.ingest import (
-    epgu_client,
-    land_epgu_window,
-    land_inbox,
-    plan_epgu_fetch,
-    raw_store,
-)
-from tests.integration.helpers import prepare_warehouse, table_checksums, warehouse_engine
+from tests.integration.helpers import table_checksums, warehouse_engine
+from tests.integration.indicators.march import MARCH, MISSING_FORM
 
 pytestmark = pytest.mark.integration
 
-MARCH = date(2024, 3, 1)
-EPGU_FROM = datetime(2024, 3, 1, tzinfo=IRKUTSK)
-EPGU_UNTIL = datetime(2024, 4, 10, tzinfo=IRKUTSK)
-"""Past the month's end, so late status changes of March applications are in the facts."""
-SERVER_NOW = datetime(2024, 12, 31, tzinfo=IRKUTSK)
-MISSING_FORM = "25703000"
-"""Its March workbook is taken out of the inbox: the municipality has no form that month."""
 KEY = ["month", "oktmo", "service_code"]
-COUNTS = ["n_epgu_online", "n_epgu", "n_mfc", "n_omsu_direct", "n_total", "has_omsu_report"]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("world")
-    generate_world(folder, "2024-03", "2024-03", scale=0.01, seed=7, defects="none")
-    return folder
+COUNTS = [
+    "n_online",
+    "n_epgu_online",
+    "n_epgu",
+    "n_mfc",
+    "n_omsu_direct",
+    "n_total",
+    "has_omsu_report",
+]
 
 
 @pytest.fixture
-def loaded(
-    world: Path, tmp_path: Path, warehouse_env: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """A warehouse with the world's March facts loaded by the landing and the quality gate."""
-    local = tmp_path / "world"
-    shutil.copytree(world / "inbox", local / "inbox")
-    (local / "inbox" / "omsu" / f"omsu_{MISSING_FORM}_2024-03.xlsx").unlink()
-    prepare_warehouse(warehouse_env)
-    servers = SimulatorServers(EpguStore.load(world), None, clock=SimClock(as_of=SERVER_NOW))
-    with servers:
-        for key, value in {
-            "EGOV_WORLD_DIR": str(local),
-            "EGOV_RAW_DIR": str(tmp_path / "raw"),
-            "EGOV_DATA_DOCS_DIR": str(tmp_path / "data-docs"),
-            "EGOV_EPGU_URL": servers.epgu_url,
-            "EGOV_EPGU_START_AT": EPGU_FROM.isoformat(),
-        }.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        settings = get_settings()
-        store = raw_store(settings)
-        with warehouse_engine(warehouse_env) as engine:
-            client = epgu_client(settings)
-            for start, end in plan_epgu_fetch(engine, settings, EPGU_UNTIL, timedelta(days=1)):
-                land_epgu_window(engine, store, client, start, end)
-            land_inbox(engine, store, "mfc", settings)
-            land_inbox(engine, store, "omsu", settings)
-            for source in ("epgu", "mfc", "omsu"):
-                # (An empty МФЦ day at this scale is rejected by design; facts are what count.)
-                validate_and_load(engine, store, source)
-    yield warehouse_env
-    get_settings.cache_clear()
+def loaded(march_warehouse: str) -> str:
+    """A warehouse with the world's March facts (see conftest.py)."""
+    return march_warehouse
 
 
 def _frame(url: str, query: str) -> pd.DataFrame:
@@ -98,7 +47,17 @@ def _frame(url: str, query: str) -> pd.DataFrame:
 
 
 def aggregate(url: str) -> pd.DataFrame:
-    return _frame(url, "SELECT * FROM core.agg_application_monthly").set_index(KEY).sort_index()
+    frame = _frame(url, "SELECT * FROM core.agg_application_monthly").set_index(KEY).sort_index()
+    return frame[[*COUNTS, "max_load_batch_id"]]
+
+
+def channel_flags(url: str) -> dict[str, bool]:
+    """{channel: counts as online without a visit} as core.dim_channel says now."""
+    frame = _frame(url, "SELECT channel_code, is_online_without_visit FROM core.dim_channel")
+    return {
+        str(c): bool(f)
+        for c, f in zip(frame["channel_code"], frame["is_online_without_visit"], strict=True)
+    }
 
 
 def recount(url: str) -> pd.DataFrame:
@@ -119,9 +78,16 @@ def recount(url: str) -> pd.DataFrame:
         & ~mfc["status"].isin(current_methodology().mfc_excluded_statuses)
     ].assign(month=lambda f: f["accepted_month"])
     omsu = _frame(url, "SELECT * FROM core.fact_omsu_service_figures")
+    flags = channel_flags(url)
+    epgu["counted"] = epgu["online"] & flags.get("epgu", False)
+    mfc["counted"] = flags.get("mfc", False)
     omsu = omsu[omsu["service_code"].isin(mszu)].assign(
         month=lambda f: f["report_month"],
         direct=lambda f: f["in_person_count"].fillna(0) + f["by_post_count"].fillna(0),
+        counted=lambda f: (
+            f["in_person_count"].fillna(0) * flags.get("omsu_in_person", False)
+            + f["by_post_count"].fillna(0) * flags.get("omsu_post", False)
+        ),
     )
     forms = _frame(
         url,
@@ -132,16 +98,24 @@ def recount(url: str) -> pd.DataFrame:
 
     parts = [
         epgu.groupby(KEY).agg(
-            n_epgu_online=("online", "sum"), n_epgu=("online", "size"), b1=("load_batch_id", "max")
+            n_epgu_online=("online", "sum"),
+            on1=("counted", "sum"),
+            n_epgu=("online", "size"),
+            b1=("load_batch_id", "max"),
         ),
-        mfc.groupby(KEY).agg(n_mfc=("case_id", "size"), b2=("load_batch_id", "max")),
-        omsu.groupby(KEY).agg(n_omsu_direct=("direct", "sum"), b3=("load_batch_id", "max")),
+        mfc.groupby(KEY).agg(
+            n_mfc=("case_id", "size"), on2=("counted", "sum"), b2=("load_batch_id", "max")
+        ),
+        omsu.groupby(KEY).agg(
+            n_omsu_direct=("direct", "sum"), on3=("counted", "sum"), b3=("load_batch_id", "max")
+        ),
         lines.set_index(KEY)[[]],
     ]
     out = pd.concat(parts, axis=1).reset_index()
     out = out.merge(forms.rename(columns={"batch_id": "b4"}), on=["month", "oktmo"], how="left")
-    for column in ("n_epgu_online", "n_epgu", "n_mfc", "n_omsu_direct"):
+    for column in ("n_epgu_online", "n_epgu", "n_mfc", "n_omsu_direct", "on1", "on2", "on3"):
         out[column] = out[column].fillna(0).astype(int)
+    out["n_online"] = out["on1"] + out["on2"] + out["on3"]
     out["n_total"] = out["n_epgu"] + out["n_mfc"] + out["n_omsu_direct"]
     out["has_omsu_report"] = out["b4"].notna()
     out["max_load_batch_id"] = out[["b1", "b2", "b3", "b4"]].max(axis=1).astype(int)
@@ -268,7 +242,7 @@ def test_a_changed_fact_changes_exactly_its_aggregate_row(loaded: str) -> None:
     key = (app["month"], app["oktmo"], app["service_code"])
     changed = (before != after).any(axis=1)
     assert list(changed[changed].index) == [key]
-    for column in ("n_epgu_online", "n_epgu", "n_total"):
+    for column in ("n_online", "n_epgu_online", "n_epgu", "n_total"):
         assert after.loc[key, column] == before.loc[key, column] - 1
     pd.testing.assert_frame_equal(after, recount(url), check_dtype=False)
 
@@ -308,20 +282,57 @@ def test_a_form_without_applications_still_shows_as_reported(loaded: str) -> Non
     assert set(rows["max_load_batch_id"]) == {batch_ids[0]}
 
 
-def test_share_summary_reads_the_counts_and_the_plan_schedule(loaded: str) -> None:
+def test_the_channel_taxonomy_decides_what_counts_as_online(loaded: str) -> None:
+    """n_online is read from core.dim_channel: flipping a channel's flag changes the counts."""
     url = loaded
     with warehouse_engine(url) as engine:
         refresh_monthly_counts(engine, [MARCH])
-        summary = share_summary(engine, date(2024, 3, 31))
-    counts = aggregate(url)
-    (year,) = summary["years"]
-    assert summary["plan_version"] == "2023.1"
-    assert year["through_month"] == "2024-03" and not year["is_year_complete"]
-    assert year["target_pct"] == 50.0
-    assert year["region_ytd_n_online"] == counts["n_epgu_online"].sum()
-    assert year["region_ytd_n_total"] == counts["n_total"].sum()
-    assert (year["forms_received"], year["forms_expected"]) == (41, 42)
-    assert year["municipalities"] == 42
+    shipped = aggregate(url)
+    # As shipped only ЕПГУ without a visit counts (reference/channels.csv): today's figures.
+    assert channel_flags(url) == {
+        "epgu": True,
+        "mfc": False,
+        "omsu_in_person": False,
+        "omsu_post": False,
+    }
+    assert (shipped["n_online"] == shipped["n_epgu_online"]).all()
+    assert shipped["n_mfc"].sum() > 0 and shipped["n_omsu_direct"].sum() > 0
+
+    def flag(changes: dict[str, bool]) -> pd.DataFrame:
+        with warehouse_engine(url) as engine:
+            with engine.begin() as conn:
+                for channel, online in changes.items():
+                    conn.execute(
+                        sa.text(
+                            "UPDATE core.dim_channel SET is_online_without_visit = :online "
+                            "WHERE channel_code = :channel"
+                        ),
+                        {"channel": channel, "online": online},
+                    )
+            refresh_monthly_counts(engine, [MARCH])
+        counts = aggregate(url)
+        pd.testing.assert_frame_equal(counts, recount(url), check_dtype=False)
+        return counts
+
+    # МФЦ and post flagged, ЕПГУ not: МФЦ and post count, ЕПГУ without a visit no longer does.
+    flipped = flag({"epgu": False, "mfc": True, "omsu_post": True})
+    assert (flipped["n_online"] >= flipped["n_mfc"]).all()
+    assert flipped["n_online"].sum() > flipped["n_mfc"].sum()  # some post in the forms
+    assert (flipped["n_online"] <= flipped["n_mfc"] + flipped["n_omsu_direct"]).all()
+    assert flipped["n_online"].sum() != shipped["n_online"].sum()
+    # The BI mart reads the same numerator.
+    mart = _frame(
+        url,
+        "SELECT n_online FROM mart.epgu_share_monthly "
+        "WHERE scope_type = 'region' AND month = '2024-03-01'",
+    )
+    assert int(mart["n_online"].iloc[0]) == flipped["n_online"].sum()
+    # Only the numerator moves; the breakdown and the denominator stay.
+    columns = [c for c in COUNTS if c != "n_online"]
+    pd.testing.assert_frame_equal(flipped[columns], shipped[columns])
+    # Back as shipped: the same counts as before.
+    restored = flag({"epgu": True, "mfc": False, "omsu_post": False})
+    pd.testing.assert_frame_equal(restored[COUNTS], shipped[COUNTS])
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -340,7 +351,15 @@ def test_the_snapshot_flow_refreshes_every_month_with_facts_and_publishes_the_su
     assert summary["months_refreshed"] == ["2024-03"]
     assert summary["refresh"][0]["inserted"] == len(aggregate(loaded))
     assert again["refresh"] == [{"month": "2024-03", "inserted": 0, "updated": 0, "deleted": 0}]
-    assert again["years"] == summary["years"] and not again["is_final"]
+    assert summary["region_denominator"] == aggregate(loaded)["n_total"].sum()
+    assert summary["region_numerator"] == aggregate(loaded)["n_online"].sum()
+    # March's forms are due by 10 April: the missing one is not owed yet on 31 March.
+    assert (summary["forms_received"], summary["forms_owed"]) == (41, 41)
+    assert summary["municipalities"] == 42 and summary["plan_version"] == "2023.1"
+    assert {k: v for k, v in again.items() if k not in ("refresh", "snapshot")} == {
+        k: v for k, v in summary.items() if k not in ("refresh", "snapshot")
+    }
+    assert not again["is_final"]
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SHARE_SUMMARY_ARTIFACT_KEY]))

@@ -42,9 +42,7 @@ from egov.indicators.methodology import current_methodology
 from egov.indicators.snapshot import take_snapshot
 from egov.paths import REFERENCE_DIR
 from egov.settings import get_settings
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EpguStore
+from egov.simulator import EpguStore, SimClock, SimulatorServers, generate_world
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from flows.pipeline import backfill, pipeline
 from tests.integration.helpers import (

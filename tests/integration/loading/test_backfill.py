@@ -45,13 +45,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from egov.indicators.methodology import current_methodology
 from egov.loading.backfill import plan_month_chunks
-from egov.loading.chunks import EPGU_SAFETY_LAG
 from egov.paths import PROJECT_ROOT
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EkcStore, EpguStore
+from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
 from egov.sources import SourceKey
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK
+from egov.sources.epgu.landing import EPGU_SAFETY_LAG
 from egov.sources.omsu import CHANNELS
 from flows.pipeline import backfill, pipeline
 from flows.snapshots import compute_snapshots

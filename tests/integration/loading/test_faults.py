@@ -37,7 +37,7 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType, TaskRun
 
 from egov.paths import PROJECT_ROOT
-from egov.simulator.server import FaultPlan, SimulatorServers
+from egov.simulator import FaultPlan, SimulatorServers
 from tests.integration.helpers import egov_settings, warehouse_engine
 from tests.integration.loading import test_backfill as backfill_tests
 from tests.integration.loading.test_backfill import (

@@ -10,7 +10,7 @@ import pytest
 
 from egov.quality.load import validate_and_load
 from egov.settings import get_settings
-from egov.simulator.generate import generate_world
+from egov.simulator import generate_world
 from egov.sources.ingest import land_inbox, raw_store
 from egov.warehouse.sql import run_sql
 from tests.integration.helpers import prepare_warehouse, table_checksums, warehouse_engine

@@ -25,9 +25,11 @@ from sqlalchemy.engine import Engine
 from egov.quality.load import validate_and_load
 from egov.settings import Settings
 from egov.sources.ekc import EkcClient
+from egov.sources.ekc.landing import land_ekc_day
 from egov.sources.epgu import EpguClient
+from egov.sources.epgu.landing import land_epgu_window
 from egov.sources.http import RetryPolicy
-from egov.sources.ingest import DeliveryOutcome, land_ekc_day, land_epgu_window, land_inbox
+from egov.sources.ingest import DeliveryOutcome, land_inbox
 from egov.sources.landing import RawStore, read_landed, sha256_hex
 from egov.sources.records import DeliveryError
 from tests.corpus.cases import Case, OnePageSession, cases, load_cases

@@ -23,9 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from egov.settings import get_settings
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EkcStore, EpguStore
+from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
 from egov.sources.contract import IRKUTSK
 from flows.ingest import (
     ingest_ekc_calls,

@@ -16,7 +16,7 @@ from prefect.events.schemas.automations import AutomationCore
 
 from egov.paths import PROJECT_ROOT
 from egov.quality import alerts
-from egov.quality.freshness import ReportingCalendar, load_reporting_calendar, source_freshness
+from egov.quality.freshness import source_freshness
 from egov.quality.freshness_store import (
     select_loaded_periods,
     select_municipalities,
@@ -24,6 +24,7 @@ from egov.quality.freshness_store import (
     select_source_freshness,
     sync_reporting_calendar,
 )
+from egov.quality.reporting_calendar import ReportingCalendar, load_reporting_calendar
 from egov.reference.bundle import read_reference_bundle
 from egov.reference.load import write_reference_bundle
 from egov.sources.contract import IRKUTSK

@@ -20,14 +20,15 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from egov.simulator.server import (
+from egov.simulator import (
+    EkcStore,
     FaultPlan,
     SimClock,
     SimulatorError,
     SimulatorServers,
     serve_forever,
+    to_unix,
 )
-from egov.simulator.store import EkcStore, to_unix
 from egov.sources.contract import IRKUTSK
 from egov.sources.ekc import EkcClient, days_to_fetch, parse_ekc_csv
 from egov.sources.epgu import EpguClient

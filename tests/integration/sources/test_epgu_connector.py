@@ -21,8 +21,7 @@ import requests
 import requests.adapters
 from pydantic import SecretStr
 
-from egov.simulator.server import FaultPlan, SimClock, SimulatorServers
-from egov.simulator.store import EpguStore, to_unix
+from egov.simulator import EpguStore, FaultPlan, SimClock, SimulatorServers, to_unix
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from egov.sources.epgu import EpguClient, EpguPage, parse_epgu_page
 from egov.sources.http import (

@@ -19,9 +19,14 @@ from egov.settings import (
     SIMULATOR_EPGU_TOKEN,
     get_settings,
 )
-from egov.simulator.generate import generate_world
-from egov.simulator.server import SimClock, SimulatorServers
-from egov.simulator.store import EkcStore, EpguStore, to_unix
+from egov.simulator import (
+    EkcStore,
+    EpguStore,
+    SimClock,
+    SimulatorServers,
+    generate_world,
+    to_unix,
+)
 from egov.sources.contract import IRKUTSK
 from egov.sources.http import SourceRejectedError
 from egov.sources.ingest_summary import ingest_summary_markdown

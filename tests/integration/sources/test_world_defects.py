@@ -22,10 +22,9 @@ from pandas.testing import assert_frame_equal
 
 from egov.paths import REFERENCE_DIR
 from egov.reference.bundle import read_reference_bundle
-from egov.simulator import mfc_files, omsu_files
-from egov.simulator.generate import generate_world
-from egov.simulator.model import month_bounds, month_range
-from egov.simulator.store import MFC_INBOX, OMSU_INBOX
+from egov.simulator import MFC_INBOX, OMSU_INBOX, generate_world, month_bounds, month_range
+from egov.simulator import mfc as mfc_files
+from egov.simulator import omsu as omsu_files
 from egov.sources.inbox import parse_omsu_name
 from egov.sources.mfc import parse_mfc_csv
 from egov.sources.omsu import APPLICATION_COLUMNS, OmsuReport, parse_omsu_workbook

@@ -20,8 +20,8 @@ from psycopg2 import sql as pgsql
 from psycopg2.extensions import connection as PgConnection
 from sqlalchemy.engine import make_url
 
-from egov.quality.freshness import load_reporting_calendar
 from egov.quality.freshness_store import sync_reporting_calendar
+from egov.quality.reporting_calendar import load_reporting_calendar
 from egov.warehouse.migrations import _config, current_revision, upgrade_warehouse
 from tests.integration.helpers import warehouse_engine
 from tests.integration.warehouse.test_marts import seed_small_warehouse

@@ -21,7 +21,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from egov.indicators.share import ytd_shares
+from egov.calendar import month_end, months_between
+from egov.indicators.share_figures import (
+    MUNICIPALITY,
+    REGION,
+    pct,
+    scope_month_figures,
+    ytd_figures,
+)
 from egov.warehouse.migrations import upgrade_warehouse
 from tests.integration.helpers import warehouse_engine
 
@@ -136,10 +143,10 @@ def seed_small_warehouse(conn: Connection) -> None:
     batch["omsu"] = conn.execute(INSERT_BATCH, {"source": "omsu"}).scalar_one()
     conn.execute(
         sa.text(
-            "INSERT INTO core.agg_application_monthly (month, oktmo, service_code, "
+            "INSERT INTO core.agg_application_monthly (month, oktmo, service_code, n_online, "
             "n_epgu_online, n_epgu, n_mfc, n_omsu_direct, n_total, has_omsu_report, "
-            "max_load_batch_id) VALUES (:month, :oktmo, :service, :online, :epgu, :mfc, :omsu, "
-            ":epgu + :mfc + :omsu, :report, :batch)"
+            "max_load_batch_id) VALUES (:month, :oktmo, :service, :online, :online, :epgu, :mfc, "
+            ":omsu, :epgu + :mfc + :omsu, :report, :batch)"
         ),
         [
             {
@@ -357,8 +364,9 @@ def test_epgu_share_year_to_date_restarts_in_january(warehouse: Engine) -> None:
     assert ("service", MAR, None, REGIONAL) not in rows  # no application that month
 
 
-def test_epgu_share_agrees_with_the_pipelines_share_computation(warehouse: Engine) -> None:
-    """Region and municipality rows equal egov.indicators.share.ytd_shares on the same data."""
+def test_epgu_share_agrees_with_the_snapshots_share_computation(warehouse: Engine) -> None:
+    """Region and municipality rows equal the snapshots' figures per scope and month
+    (egov.indicators.share_figures) on the same data, every owed form counted as owed."""
     counts = pd.DataFrame(
         _rows(
             warehouse,
@@ -366,24 +374,29 @@ def test_epgu_share_agrees_with_the_pipelines_share_computation(warehouse: Engin
             "LEFT JOIN core.dim_service AS s USING (service_code)",
         )
     )
-    services = pd.DataFrame(_rows(warehouse, "SELECT service_code, level FROM core.dim_service"))
     municipalities = pd.DataFrame(
         _rows(warehouse, "SELECT oktmo, valid_from, valid_to FROM core.dim_municipality")
     )
-    expected = ytd_shares(counts, services, municipalities)
+    months = months_between(min(counts["month"]), max(counts["month"]))
+    figures = scope_month_figures(counts, municipalities, months)
     rows = _share_rows(warehouse)
+    expected = {
+        (scope, month, oktmo or None): (series[month], ytd_figures(series, month_end(month)))
+        for (scope, oktmo, _), series in figures.items()
+        if scope in (REGION, MUNICIPALITY)
+        for month in series
+    }
     assert len(expected) == sum(1 for k in rows if k[0] in ("region", "municipality"))
-    for e in expected.to_dict("records"):
-        oktmo = e["oktmo"] if isinstance(e["oktmo"], str) else None
-        r = rows[e["scope_type"], e["month"], oktmo, None]
+    for (scope, month, oktmo), (one, ytd) in expected.items():
+        r = rows[scope, month, oktmo, None]
         assert (r["n_online"], r["n_total"], r["ytd_n_online"], r["ytd_n_total"]) == (
-            e["n_online"],
-            e["n_total"],
-            e["ytd_n_online"],
-            e["ytd_n_total"],
+            one.n_online,
+            one.n_total,
+            ytd.n_online,
+            ytd.n_total,
         )
-        assert _same(r["ytd_share_pct"], e["ytd_share_pct"])
-        assert _same(r["ytd_coverage_pct"], e["ytd_coverage_pct"])
+        assert _same(r["ytd_share_pct"], pct(ytd.n_online, ytd.n_total))
+        assert _same(r["ytd_coverage_pct"], pct(ytd.forms_received, ytd.forms_owed))
 
 
 def test_ekc_calls_daily_aggregates_each_day_line_topic_and_caller(warehouse: Engine) -> None:

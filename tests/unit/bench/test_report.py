@@ -7,17 +7,9 @@ from typing import Any
 
 import pytest
 
-from bench.report import (
-    Target,
-    derived,
-    evaluate_targets,
-    memory_growth,
-    rate_ratio,
-    render_markdown,
-    targets_table,
-    verdict,
-)
-from bench.throughput import StepFigures, step_dict
+from bench.report import render_markdown, targets_table, verdict
+from bench.step_figures import StepFigures, step_dict
+from bench.targets import Target, derived, evaluate_targets, memory_growth, rate_ratio
 
 
 def source(name: str, rows: int, seconds: float, validation: float = 0.0) -> dict[str, Any]:

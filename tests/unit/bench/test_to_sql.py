@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.throughput import _Spool
 from bench.to_sql import cap_rows, read_copy_frame, table_columns
 
 
@@ -64,18 +63,3 @@ def test_the_copy_columns_are_the_core_columns_plus_the_batch() -> None:
     assert columns[0] == "call_id" and columns[-1] == "load_batch_id"
     with pytest.raises(ValueError, match="not a core fact table"):
         table_columns("fact_nothing")
-
-
-def test_the_spool_keeps_whole_tables_by_name_until_the_budget(tmp_path: Path) -> None:
-    spool = _Spool(tmp_path / "spool")
-    for table, rows in (("b_table", 5), ("a_table", 3), ("c_table", 9)):
-        spool.path(table).write_text("x\n" * rows, encoding="utf-8")
-        spool.rows[table] = rows
-    kept = spool.keep(tmp_path / "keep", "2024-03", 6)
-    assert [(k["table"], k["rows"], k["month"]) for k in kept] == [
-        ("a_table", 3, "2024-03"),
-        ("b_table", 5, "2024-03"),
-    ]
-    assert all(Path(k["path"]).is_file() for k in kept)
-    assert list(spool.rows) == ["c_table"]
-    assert spool.keep(tmp_path / "keep", "2024-03", 0) == []

@@ -7,15 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from egov.indicators.epgu_share import (
-    PlanInForce,
-    PlanMilestone,
-    epgu_share_rows,
-    form_is_due,
-    region_path,
-    share_figures,
-)
+from egov.indicators.epgu_share import epgu_share_rows, region_path
 from egov.indicators.methodology import current_methodology
+from egov.indicators.plan import PlanInForce, PlanMilestone
+from egov.indicators.share_figures import form_is_due, share_figures
 
 MUNICIPAL, REGIONAL = "3800000000100000001", "3800000000200000016"
 A, B = "25701000", "25703000"
@@ -46,7 +41,7 @@ def _count(
         "oktmo": oktmo,
         "service_code": service,
         "service_level": "municipal" if service == MUNICIPAL else "regional",
-        "n_epgu_online": online,
+        "n_online": online,
         "n_total": total,
         "has_omsu_report": report,
     }

@@ -1,4 +1,4 @@
-"""Properties of the ЕПГУ share math over generated monthly counts (share.py, epgu_share.py).
+"""Properties of the ЕПГУ share math over generated monthly counts (share_figures, epgu_share).
 
 Whatever the counts: every share is a percentage within 0–100 % or missing when its
 denominator is 0 (never NaN or infinite), and every period, year-to-date, region or service
@@ -20,26 +20,23 @@ import pandas as pd
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from egov.calendar import next_month
+from egov.calendar import month_end, month_start, months_between, next_month, quarter_start
 from egov.indicators import engine
-from egov.indicators.epgu_share import (
+from egov.indicators.epgu_share import epgu_share_rows, evaluate_scope
+from egov.indicators.methodology import current_methodology
+from egov.indicators.plan import PlanInForce, PlanMilestone
+from egov.indicators.share_figures import (
     MUNICIPALITY,
     MUNICIPALITY_SERVICE,
     REGION,
     SERVICE,
     MonthFigures,
-    PlanInForce,
-    PlanMilestone,
-    epgu_share_rows,
-    evaluate_scope,
+    pct,
     period_sum,
-    quarter_start,
     scope_month_figures,
     share_figures,
     ytd_figures,
 )
-from egov.indicators.methodology import current_methodology
-from egov.indicators.share import month_range, month_start, summarise_shares, ytd_shares
 from tests.unit import hypothesis_profiles  # noqa: F401  (loads the reproducible profile)
 
 A, B, C = "25701000", "25703000", "25704000"
@@ -49,7 +46,6 @@ MUNICIPAL, OTHER_MUNICIPAL, REGIONAL = (
     "3800000000200000016",
 )
 LEVELS = {MUNICIPAL: "municipal", OTHER_MUNICIPAL: "municipal", REGIONAL: "regional"}
-SERVICES = pd.DataFrame({"service_code": list(LEVELS), "level": list(LEVELS.values())})
 # C is abolished mid-2023: it owes forms only up to June, whatever its counts say.
 MUNICIPALITIES = pd.DataFrame(
     {
@@ -59,7 +55,7 @@ MUNICIPALITIES = pd.DataFrame(
         "valid_to": [None, None, date(2023, 6, 30)],
     }
 )
-MONTHS = month_range(date(2023, 1, 1), date(2024, 6, 1))
+MONTHS = months_between(date(2023, 1, 1), date(2024, 6, 1))
 METHODOLOGY = current_methodology()
 
 
@@ -101,7 +97,7 @@ def month_counts(draw: st.DrawFn) -> pd.DataFrame:
                 "oktmo": oktmo,
                 "service_code": service,
                 "service_level": LEVELS[service],
-                "n_epgu_online": online,
+                "n_online": online,
                 "n_total": total,
                 "has_omsu_report": (month, oktmo) in forms,
             }
@@ -114,7 +110,7 @@ def sums(counts: pd.DataFrame, keep: Any) -> dict[date, tuple[int, int]]:
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for row in counts.to_dict("records"):
         if keep(row):
-            totals[row["month"]][0] += row["n_epgu_online"]
+            totals[row["month"]][0] += row["n_online"]
             totals[row["month"]][1] += row["n_total"]
     return {m: (on, tot) for m, (on, tot) in totals.items()}
 
@@ -124,14 +120,14 @@ def year_to_date(by_month: dict[date, tuple[int, int]], month: date) -> tuple[in
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-# --- share.py: year to date per region and municipality ----------------------------------------
+# --- share_figures.py: year to date per region and municipality ------------------------------
 
 
 @settings(max_examples=60)
 @given(counts=month_counts())
 def test_every_year_to_date_share_is_the_ratio_of_the_summed_months(counts: pd.DataFrame) -> None:
-    """Region and municipality YTD shares are Σ online / Σ total over the year's months."""
-    ytd = ytd_shares(counts, SERVICES, MUNICIPALITIES)
+    """Region and municipality YTD figures are Σ online / Σ total over the year's months."""
+    figures = scope_month_figures(counts, MUNICIPALITIES, MONTHS)
     region = sums(counts, lambda r: True)
     municipal = {
         oktmo: sums(
@@ -139,20 +135,22 @@ def test_every_year_to_date_share_is_the_ratio_of_the_summed_months(counts: pd.D
         )
         for oktmo in (A, B, C)
     }
-    assert not ytd.empty
-    for row in ytd.to_dict("records"):
-        by_month = region if row["scope_type"] == "region" else municipal[row["oktmo"]]
-        assert (row["n_online"], row["n_total"]) == by_month.get(row["month"], (0, 0))
-        online, total = year_to_date(by_month, row["month"])
-        assert (row["ytd_n_online"], row["ytd_n_total"]) == (online, total)
-        assert is_ratio_of_sums(row["ytd_share_pct"], online, total, in_frame=True)
-        assert 0 <= row["forms_received_ytd"] <= row["forms_expected_ytd"]
-        assert is_ratio_of_sums(
-            row["ytd_coverage_pct"],
-            row["forms_received_ytd"],
-            row["forms_expected_ytd"],
-            in_frame=True,
-        )
+    checked = 0
+    for (scope, oktmo, _), series in figures.items():
+        if scope not in (REGION, MUNICIPALITY):
+            continue
+        by_month = region if scope == REGION else municipal[oktmo]
+        for month in series:
+            ytd = ytd_figures(series, month_end(month))
+            online, total = year_to_date(by_month, month)
+            assert (ytd.n_online, ytd.n_total) == (online, total)
+            assert is_ratio_of_sums(pct(ytd.n_online, ytd.n_total), online, total)
+            assert 0 <= ytd.forms_received <= ytd.forms_owed
+            assert is_ratio_of_sums(
+                pct(ytd.forms_received, ytd.forms_owed), ytd.forms_received, ytd.forms_owed
+            )
+            checked += 1
+    assert checked
 
 
 @settings(max_examples=60)
@@ -177,7 +175,7 @@ def test_a_two_month_share_is_not_the_mean_of_the_monthly_shares(
             "oktmo": oktmo,
             "service_code": MUNICIPAL,
             "service_level": "municipal",
-            "n_epgu_online": online,
+            "n_online": online,
             "n_total": total,
             "has_omsu_report": True,
         }
@@ -185,37 +183,21 @@ def test_a_two_month_share_is_not_the_mean_of_the_monthly_shares(
     # The same pair of figures as two months of A, and as A and B in one month.
     by_month = pd.DataFrame([row(jan, A, on1, tot1), row(feb, A, on2, tot2)])
     by_place = pd.DataFrame([row(jan, A, on1, tot1), row(jan, B, on2, tot2)])
-    ytd = ytd_shares(by_month, SERVICES, MUNICIPALITIES)
-    a_feb = ytd[(ytd["month"] == feb) & (ytd["oktmo"] == A)].iloc[0]["ytd_share_pct"]
-    region = ytd_shares(by_place, SERVICES, MUNICIPALITIES)
-    region_jan = region[region["scope_type"] == "region"].iloc[0]["ytd_share_pct"]
+    a_series = scope_month_figures(by_month, MUNICIPALITIES, [jan, feb])[MUNICIPALITY, A, ""]
+    a_feb = ytd_figures(a_series, date(2023, 2, 28))
+    region_series = scope_month_figures(by_place, MUNICIPALITIES, [jan])[REGION, "", ""]
+    region_jan = ytd_figures(region_series, date(2023, 1, 31))
     series = {jan: MonthFigures(on1, tot1, 1, 1), feb: MonthFigures(on2, tot2, 1, 1)}
     evaluated = evaluate_scope(series, (), None, date(2023, 2, 28), METHODOLOGY)
-    for share in (a_feb, region_jan, evaluated["actual_pct"], evaluated["quarter_pct"]):
+    for share in (
+        pct(a_feb.n_online, a_feb.n_total),
+        pct(region_jan.n_online, region_jan.n_total),
+        evaluated["actual_pct"],
+        evaluated["quarter_pct"],
+    ):
+        assert share is not None
         assert math.isclose(share, 100 * float(pooled), rel_tol=1e-12)
         assert not math.isclose(share, 100 * float(mean), rel_tol=1e-12)
-
-
-@settings(max_examples=40)
-@given(counts=month_counts(), target=st.none() | st.floats(0, 100), as_of=st.sampled_from(MONTHS))
-def test_the_summary_reports_shares_within_0_and_100_and_consistent_counts(
-    counts: pd.DataFrame, target: float | None, as_of: date
-) -> None:
-    """The pipeline summary: region share a ratio of its sums; counted municipalities add up."""
-    ytd = ytd_shares(counts, SERVICES, MUNICIPALITIES, through_month=as_of)
-    milestones = {} if target is None else {date(2023, 12, 31): target, date(2024, 12, 31): target}
-    summary = summarise_shares(ytd, milestones, as_of)
-    for year in summary["years"]:
-        assert is_ratio_of_sums(
-            year["region_ytd_share_pct"], year["region_ytd_n_online"], year["region_ytd_n_total"]
-        )
-        assert is_ratio_of_sums(
-            year["coverage_pct"], year["forms_received"], year["forms_expected"]
-        )
-        assert 0 <= year["municipalities_without_data"] <= year["municipalities"]
-        if year["municipalities_reaching_target"] is not None:
-            reaching = year["municipalities_reaching_target"]
-            assert reaching + year["municipalities_without_data"] <= year["municipalities"]
 
 
 # --- epgu_share.py: figures per scope and the engine per scope ----------------------------------

@@ -19,7 +19,8 @@ from egov.loading.backfill import (
     run_summary_markdown,
     run_totals,
 )
-from egov.quality.freshness import MissingPeriod, Period
+from egov.quality.freshness import MissingPeriod
+from egov.quality.reporting_calendar import Period
 
 
 def _batch(

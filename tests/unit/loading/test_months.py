@@ -8,8 +8,9 @@ import pytest
 
 from egov.calendar import month_end, month_interval, month_range, months_of, parse_month
 from egov.errors import EgovError
-from egov.loading.months import ekc_days_to_fetch, is_final_ekc_export, uncovered_intervals
+from egov.loading.months import uncovered_intervals
 from egov.sources.contract import IRKUTSK
+from egov.sources.ekc import ekc_days_to_fetch, is_final_ekc_export
 
 
 def _at(day: int, hour: int = 0) -> datetime:

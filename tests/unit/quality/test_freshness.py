@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from egov.quality.freshness import (
+from egov.quality.freshness import missing_periods, overdue, overdue_alerts, source_freshness
+from egov.quality.reporting_calendar import (
     CALENDAR_PATH,
     Period,
     ReportingCalendar,
@@ -17,10 +18,6 @@ from egov.quality.freshness import (
     due_at,
     expected_periods,
     load_reporting_calendar,
-    missing_periods,
-    overdue,
-    overdue_alerts,
-    source_freshness,
 )
 
 LOCAL = dt.timezone(dt.timedelta(hours=8))

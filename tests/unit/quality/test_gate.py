@@ -31,7 +31,7 @@ from egov.quality.gate import (
     validate_batches,
 )
 from egov.quality.suites import gx_runtime
-from egov.simulator.omsu_files import OmsuReport, build_workbook
+from egov.simulator import OmsuReport, build_workbook
 from egov.sources.mfc import parse_mfc_csv
 from egov.sources.omsu import parse_omsu_workbook
 from egov.sources.records import DeliveryError, Finding, ParsedDelivery

@@ -256,14 +256,18 @@ def _callee(call: ast.Call) -> str:
 
 
 def emitted_findings(source: str) -> dict[str, set[str]]:
-    """Finding code -> severities a parser module can give it.
+    """Finding code -> severities the modules of a source folder can give it.
 
     `collector.add("code", message[, severity])` takes the collector's default severity when
-    none is passed (one default per module: mfc "info", omsu "warning"); `Finding(source, file,
-    "code", message[, severity])` defaults to "warning".
+    none is passed (one default per source: mfc "info", omsu "warning"; a collector is handed
+    between the modules of a folder); `Finding(source, file, "code", message[, severity])`
+    defaults to "warning".
     """
-    tree = ast.parse((PROJECT_ROOT / "egov" / "sources" / f"{source}.py").read_text("utf-8"))
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    trees = [
+        ast.parse(path.read_text("utf-8"))
+        for path in sorted((PROJECT_ROOT / "egov" / "sources" / source).glob("*.py"))
+    ]
+    calls = [n for tree in trees for n in ast.walk(tree) if isinstance(n, ast.Call)]
     defaults = {
         s for c in calls if _callee(c) == "FindingCollector" for s in _strings(_argument(c, 2, ""))
     }

@@ -15,9 +15,19 @@ import pytest
 
 from egov.paths import REFERENCE_DIR
 from egov.reference.bundle import read_reference_bundle
-from egov.simulator import mfc_files, model, omsu_files
-from egov.simulator.generate import generate_world, plan_defects
-from egov.simulator.store import EkcStore, EpguStore, from_unix
+from egov.simulator import (
+    MFC_STATUSES,
+    EkcStore,
+    EpguStore,
+    calibrate,
+    from_unix,
+    generate_world,
+    month_range,
+    plan_defects,
+)
+from egov.simulator import mfc as mfc_files
+from egov.simulator import omsu as omsu_files
+from egov.simulator.parameters import MFC_COUNTED_STATUSES
 from egov.sources.contract import EPGU_STATUSES
 
 FIRST, LAST = "2024-03", "2024-04"
@@ -147,7 +157,7 @@ def test_mfc_files_format(clean: tuple[Path, dict[str, Any]]) -> None:
         assert len(code) == 19 and code.isdigit()
         assert len(oktmo) == 8 and oktmo.isdigit()
         assert office.startswith(("МФЦ ", "Филиал МФЦ "))
-        assert status in model.MFC_STATUSES
+        assert status in MFC_STATUSES
     cases = [r[0] for p in sorted((out / "inbox/mfc").glob("*.csv")) for r in _mfc_rows(p)[1:]]
     assert len(cases) == len(set(cases)) and cases == sorted(cases)
     share = np.mean(
@@ -204,7 +214,7 @@ def test_omsu_figures_equal_the_counted_epgu_and_mfc_applications(
         for status, o, s, m in final.values()
         if status not in not_counted
     )
-    counted_mfc = {model.MFC_STATUSES[i] for i in model.MFC_COUNTED_STATUSES}
+    counted_mfc = {MFC_STATUSES[i] for i in MFC_COUNTED_STATUSES}
     mfc: Counter[tuple[str, str, str]] = Counter()
     for path in (out / "inbox/mfc").glob("*.csv"):
         for row in _mfc_rows(path)[1:]:
@@ -294,8 +304,8 @@ def test_defects_leave_the_truth_alone(
 
 def test_realistic_plan_has_every_kind_over_two_years() -> None:
     bundle = read_reference_bundle(REFERENCE_DIR)
-    cal = model.calibrate(bundle.municipalities.rows, bundle.services.rows, 20240321)
-    plan = plan_defects(cal, model.month_range("2023-01", "2024-12"), 20240321, "realistic")
+    cal = calibrate(bundle.municipalities.rows, bundle.services.rows, 20240321)
+    plan = plan_defects(cal, month_range("2023-01", "2024-12"), 20240321, "realistic")
     mfc = Counter(k for kinds in plan.mfc.values() for k in kinds)
     omsu = Counter(k for kinds in plan.omsu.values() for k in kinds)
     assert set(mfc) == set(mfc_files.DEFECT_KINDS)
@@ -303,7 +313,7 @@ def test_realistic_plan_has_every_kind_over_two_years() -> None:
     # low rates: a few per cent of the files
     assert sum(mfc.values()) < 0.2 * 731 and sum(omsu.values()) < 0.3 * 1008
     assert 1 <= len(plan.missing) <= 15
-    none = plan_defects(cal, model.month_range("2023-01", "2024-12"), 20240321, "none")
+    none = plan_defects(cal, month_range("2023-01", "2024-12"), 20240321, "none")
     assert not none.mfc and not none.omsu and not none.missing
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from egov.sources import epgu
 from egov.sources.contract import EPGU_STATUSES
+from egov.sources.epgu import parse as epgu
 from egov.sources.epgu import parse_epgu_page
 from egov.sources.records import DeliveryError
 
