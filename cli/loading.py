@@ -22,13 +22,15 @@ SourceOption = Annotated[
 UntilOption = Annotated[
     datetime | None,
     typer.Option(
-        help="ЕПГУ: fetch changes up to this moment (default: now; Irkutsk time without offset).",
+        help="ЕПГУ: fetch changes up to this moment (default: the pipeline's clock; Irkutsk time).",
         formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"],
     ),
 ]
 TodayOption = Annotated[
     datetime | None,
-    typer.Option(help="ЕКЦ: treat this date as today (default: today).", formats=["%Y-%m-%d"]),
+    typer.Option(
+        help="ЕКЦ: treat this date as today (default: the clock's date).", formats=["%Y-%m-%d"]
+    ),
 ]
 
 
@@ -276,16 +278,16 @@ def status_command(
     as_of: Annotated[
         datetime | None,
         typer.Option(
-            help="Judge what is missing at this moment (default: now; Irkutsk time).",
+            help="Judge what is missing at this moment (default: the pipeline's clock, now).",
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
         ),
     ] = None,
 ) -> None:
     """What is loaded per source, what the reporting calendar says is missing, the last batches."""
+    from egov import clock
     from egov.sources import SOURCE_KEYS
-    from egov.sources.contract import IRKUTSK
 
-    moment = _local(as_of) or datetime.now(IRKUTSK)
+    moment = _local(as_of) or clock.now()
     loaded, owed, last = _status_rows(moment)
     if not loaded:
         out.print("no batches loaded yet: run `egov backfill --from 2023-01 --to 2024-12`")

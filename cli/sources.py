@@ -108,7 +108,10 @@ def sources_serve(
     as_of: Annotated[
         datetime | None,
         typer.Option(
-            help="Pretend it is this moment (default: now): later records are unknown.",
+            help=(
+                "Pretend it is this moment: later records are unknown (default: EGOV_CLOCK, "
+                "else the world's end, noon on the 10th after its last month)."
+            ),
             formats=DATETIME_FORMATS,
         ),
     ] = None,
@@ -129,6 +132,7 @@ def sources_serve(
     ] = None,
 ) -> None:
     """Serve the world's ЕПГУ API and ЕКЦ export on 127.0.0.1 until interrupted."""
+    from egov.clock import world_now
     from egov.settings import DEFAULT_EKC_PORT, DEFAULT_EPGU_PORT, get_settings
     from egov.simulator import FaultPlan, serve_forever
 
@@ -150,7 +154,7 @@ def sources_serve(
         epgu_port=epgu_port or DEFAULT_EPGU_PORT,
         ekc_port=ekc_port or DEFAULT_EKC_PORT,
         faults=faults,
-        as_of=_local(as_of),
+        as_of=_local(as_of) or settings.clock or world_now(folder),
         token=settings.epgu_token,
         ekc_user=settings.ekc_user,
         ekc_password=settings.ekc_password,

@@ -3,15 +3,15 @@ it (the ЕПГУ share, I1, as the stored snapshot rows and the report show it).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from prefect import flow
 
+from egov import clock
 from egov.calendar import month_label, parse_month, previous_month_end
 from egov.quality.alerts import on_flow_failure
 from egov.report.summary import share_summary
-from egov.sources.contract import IRKUTSK
 from tasks import indicators
 from tasks.warehouse import check_warehouse_schema
 
@@ -38,7 +38,7 @@ def compute_snapshots(
     if wanted is None:
         wanted = indicators.months_with_facts()
     refreshed = indicators.refresh_monthly_counts(wanted)
-    as_of = as_of or default_as_of(datetime.now(IRKUTSK).date(), is_final)
+    as_of = as_of or default_as_of(clock.today(), is_final)
     snapshot = indicators.take_snapshot(as_of)
     data = indicators.read_report_data(snapshot["snapshot_id"])
     summary = {

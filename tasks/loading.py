@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
+from egov import clock
 from egov.loading.backfill import (
     chunk_report,
     failure_message,
@@ -48,7 +49,7 @@ def plan_backfill(
     with warehouse_engine() as engine, engine.connect() as conn:
         loaded, municipalities = select_loaded_periods(conn), select_municipalities(conn)
     missing = missing_periods(
-        load_reporting_calendar(CALENDAR_PATH), loaded, as_of or datetime.now(UTC), municipalities
+        load_reporting_calendar(CALENDAR_PATH), loaded, as_of or clock.now(), municipalities
     )
     return plan_recapture_chunks(missing, from_month, to_month, sources)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from prefect import task
 
+from egov import clock
 from egov.calendar import parse_month
 from egov.loading.chunks import land_source
 from egov.settings import get_settings
-from egov.sources.contract import IRKUTSK
 from egov.warehouse.connection import warehouse_engine
 
 # Source HTTP retries live in the connectors (backoff honouring Retry-After); Prefect retries on
@@ -33,7 +33,7 @@ def land_deliveries(
             settings,
             source,
             parse_month(month) if month else None,
-            until=until or datetime.now(UTC),
-            today=today or datetime.now(IRKUTSK).date(),
+            until=until or clock.now(settings),
+            today=today or clock.today(settings),
             window_hours=window_hours,
         )
