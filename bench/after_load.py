@@ -121,7 +121,7 @@ def rerun_unchanged(env: dict[str, str], month_text: str) -> dict[str, Any]:
                 engine, raw_store(settings), source, flow_run_id=None, keep_results="failed"
             )
             t2 = time.perf_counter()
-            source_statuses = Counter(str(s["status"]) for s in summaries)
+            source_statuses = Counter(str(s.status) for s in summaries)
             statuses.update(source_statuses)
             sources.append(
                 {
@@ -129,9 +129,9 @@ def rerun_unchanged(env: dict[str, str], month_text: str) -> dict[str, Any]:
                     "seconds": round(t2 - t0, 3),
                     "land_s": round(t1 - t0, 3),
                     "load_s": round(t2 - t1, 3),
-                    "deliveries": dict(Counter(str(d.get("status")) for d in deliveries)),
+                    "deliveries": dict(Counter(str(d.status) for d in deliveries)),
                     "batches": dict(source_statuses),
-                    "rows_loaded": sum(int(s["rows_loaded"]) for s in summaries),
+                    "rows_loaded": sum(s.rows_loaded for s in summaries),
                 }
             )
         _, batches_after = _batch_state(engine)

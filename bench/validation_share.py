@@ -82,12 +82,13 @@ def land_month(source: str, engine: Any, month: date) -> int:
     from egov.loading.chunks import land_source
     from egov.settings import get_settings
     from egov.sources.contract import IRKUTSK
+    from egov.sources.landing import LandedDelivery
 
     following = next_month(month)
     until = datetime.combine(following, clock_time(), IRKUTSK)
     results = land_source(engine, get_settings(), source, month, until=until, today=following)
     # Ignored and unavailable deliveries come back as DeliveryOutcome: they landed nothing.
-    return sum(1 for item in results if item["kind"] == "LandedDelivery")
+    return sum(1 for item in results if isinstance(item, LandedDelivery))
 
 
 def gate_month(

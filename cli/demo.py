@@ -6,6 +6,7 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,7 +33,10 @@ DEMO_YEAR_ENDS = (date(2023, 12, 31), date(2024, 12, 31))
 
 
 def _world_params(scale: float, seed: int) -> dict[str, Any]:
+    from egov.simulator import WORLD_FORMAT_VERSION
+
     return {
+        "format_version": WORLD_FORMAT_VERSION,
         "first_month": DEMO_FIRST_MONTH,
         "last_month": DEMO_LAST_MONTH,
         "scale": scale,
@@ -94,6 +98,7 @@ def write_year_end_reports(folder: Path) -> Path:
         engine.dispose()
     print_share_summary(summaries)
     print_snapshot(data, summaries[-1]["snapshot"])
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"report-{data['as_of']}.html"
     path.write_text(render_report_html(data), encoding="utf-8")
     return path
@@ -153,7 +158,7 @@ def demo_command(
     # The backfill's own snapshot is as of the pretended today (a 2025 with no data yet): the
     # year-end summaries below are the ones to read, so its table is left out here.
     print_run_report(
-        f"backfill {DEMO_FIRST_MONTH}..{DEMO_LAST_MONTH}", {**report, "snapshots": None}
+        f"backfill {DEMO_FIRST_MONTH}..{DEMO_LAST_MONTH}", replace(report, snapshots=None)
     )
     report_path = write_year_end_reports(get_settings().data_dir / "demo")
     out.print(f"warehouse: {mask_password(libpq_url(url))}", soft_wrap=True, highlight=False)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +16,9 @@ from rich.table import Table
 
 from cli.support import err, one_line_errors, out, per_source_table
 from egov.errors import EgovError
+
+if TYPE_CHECKING:
+    from egov.loading.backfill import RunReport
 
 SourceOption = Annotated[
     list[str] | None, typer.Option("--source", help="epgu, mfc, omsu or ekc (repeatable).")
@@ -69,24 +73,24 @@ def chunk_progress(title: str, total: int | None) -> Iterator[None]:
             logger.removeHandler(handler)
 
 
-def run_flow_report(flow_call: Callable[[], Any]) -> dict[str, Any]:
+def run_flow_report(flow_call: Callable[[], Any]) -> RunReport:
     """Run a pipeline/backfill flow and return its report, also when some chunks failed."""
+    from egov.loading.backfill import RunReport
+
     state = flow_call()
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         raise report
-    if not isinstance(report, dict):
+    if not isinstance(report, RunReport):
         raise EgovError(f"flow ended {state.type.value}: {state.message}")
-    report["state_message"] = state.message
-    report["is_failed"] = state.is_failed()
-    return dict(report)
+    return replace(report, state_message=state.message, is_failed=state.is_failed())
 
 
-def print_run_report(title: str, report: dict[str, Any]) -> None:
+def print_run_report(title: str, report: RunReport) -> None:
     """Totals per source, the failed chunks and the snapshot step, as tables."""
     from egov.loading.backfill import CHUNK_STATUSES, failed_chunks, run_totals
 
-    labels = {
+    labels: dict[str, str] = {
         **{status: f"chunks {status}" for status in CHUNK_STATUSES},
         "batches": "batches written",
         "rows_in": "rows in",
@@ -94,10 +98,9 @@ def print_run_report(title: str, report: dict[str, Any]) -> None:
         "rows_quarantined": "rows quarantined",
         "rows_rejected": "rows of rejected batches",
     }
-    table = per_source_table(title, run_totals(report["chunks"]), labels)
+    table = per_source_table(title, run_totals(report.chunks), labels)
     out.print(table)
-    touched = report.get("touched_months") or []
-    deferred = report.get("deferred_months") or []
+    touched, deferred = report.touched_months, report.deferred_months
     if touched:
         line = (
             f"months recomputed by the snapshot step: {touched[0]}..{touched[-1]} ({len(touched)})"
@@ -110,13 +113,12 @@ def print_run_report(title: str, report: dict[str, Any]) -> None:
     else:
         line = "snapshot step: nothing changed, nothing recomputed"
     out.print(line, highlight=False)
-    if report.get("snapshots"):
-        print_share_summary([report["snapshots"]])
-    for chunk in failed_chunks(report["chunks"]):
-        label = f"{chunk['source']} {chunk['month'] or 'since mark'}"
-        err.print(f"[red]failed:[/] {escape(label)}: {escape(str(chunk['error']))}")
-    if report["is_failed"]:
-        raise EgovError(str(report["state_message"]))
+    if report.snapshots:
+        print_share_summary([report.snapshots])
+    for chunk in failed_chunks(report.chunks):
+        err.print(f"[red]failed:[/] {escape(chunk.label)}: {escape(str(chunk.error))}")
+    if report.is_failed:
+        raise EgovError(str(report.state_message))
 
 
 def share_summary_table(summaries: Sequence[Mapping[str, Any]]) -> Table:

@@ -6,7 +6,7 @@ import functools
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from rich.table import Table
 from cli.support import one_line_errors, out, per_source_table, progress_steps
 from egov.errors import EgovError
 from egov.sources import SOURCE_KEYS
+
+if TYPE_CHECKING:
+    from egov.sources.ingest_summary import IngestReport
 
 sources_app = typer.Typer(
     help="Simulate the four source systems and fetch their deliveries.", no_args_is_help=True
@@ -162,9 +165,7 @@ def sources_serve(
     )
 
 
-def _run_ingest(
-    source: str, until: datetime | None, today: date | None
-) -> dict[str, list[dict[str, Any]]]:
+def _run_ingest(source: str, until: datetime | None, today: date | None) -> IngestReport:
     from flows.ingest import run_ingest_flow
 
     return run_ingest_flow(source, until=until, today=today)
@@ -206,7 +207,7 @@ def sources_fetch(
                 # One source failing must not stop the others; the failure is reported below.
                 failures.append(str(exc))
                 continue
-            totals.append(ingest_totals(key, outcomes["deliveries"], outcomes["batches"]))
+            totals.append(ingest_totals(key, outcomes.deliveries, outcomes.batches))
     labels = {
         **{status: f"deliveries {status}" for status in STATUSES},
         "batches_loaded": "batches loaded",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
 
 from prefect import flow
 
 from egov.quality.alerts import on_flow_failure
+from egov.sources.ingest_summary import IngestReport
+from egov.sources.landing import LandingResult
 from egov.sources.registry import check_source_key
 from tasks.quality import (
     alert_on_rejected_batches,
@@ -23,22 +24,19 @@ from tasks.quality import (
 from tasks.sources import land_deliveries
 from tasks.warehouse import check_warehouse_schema
 
-IngestResult = dict[str, list[dict[str, Any]]]
-"""{"deliveries": landing outcome per delivery, "batches": gate summary per batch}."""
 
-
-def _validate_and_load(source: str, landed: list[dict[str, Any]]) -> IngestResult:
+def _validate_and_load(source: str, landed: list[LandingResult]) -> IngestReport:
     batches = validate_and_load_deliveries(source)
     reconcile_municipal_forms(batches)
     alert_on_rejected_batches(batches)
     publish_quality_summary(source, landed, batches)
-    return {"deliveries": landed, "batches": batches}
+    return IngestReport(deliveries=tuple(landed), batches=tuple(batches))
 
 
 @flow(name="ingest-epgu-applications", log_prints=True, on_failure=[on_flow_failure])
 def ingest_epgu_applications(
     month: str | None = None, until: datetime | None = None, window_hours: int = 24
-) -> IngestResult:
+) -> IngestReport:
     """ЕПГУ: fetch the windows since the mark (or a month's missing ones), land, validate, load."""
     check_warehouse_schema()
     landed = land_deliveries("epgu", month, until=until, window_hours=window_hours)
@@ -46,7 +44,7 @@ def ingest_epgu_applications(
 
 
 @flow(name="ingest-ekc-calls", log_prints=True, on_failure=[on_flow_failure])
-def ingest_ekc_calls(month: str | None = None, today: date | None = None) -> IngestResult:
+def ingest_ekc_calls(month: str | None = None, today: date | None = None) -> IngestReport:
     """ЕКЦ: request each day since the mark (or a month's non-final days), land, validate, load."""
     check_warehouse_schema()
     landed = land_deliveries("ekc", month, today=today)
@@ -54,20 +52,20 @@ def ingest_ekc_calls(month: str | None = None, today: date | None = None) -> Ing
 
 
 @flow(name="ingest-mfc-exports", log_prints=True, on_failure=[on_flow_failure])
-def ingest_mfc_exports(month: str | None = None) -> IngestResult:
+def ingest_mfc_exports(month: str | None = None) -> IngestReport:
     """МФЦ: land the daily exports in the inbox (of a month), validate, load; a re-delivery wins."""
     check_warehouse_schema()
     return _validate_and_load("mfc", land_deliveries("mfc", month))
 
 
 @flow(name="ingest-omsu-reports", log_prints=True, on_failure=[on_flow_failure])
-def ingest_omsu_reports(month: str | None = None) -> IngestResult:
+def ingest_omsu_reports(month: str | None = None) -> IngestReport:
     """ОМСУ: land the monthly workbooks in the inbox (of a month), validate, load; later wins."""
     check_warehouse_schema()
     return _validate_and_load("omsu", land_deliveries("omsu", month))
 
 
-IngestRun = Callable[[datetime | None, date | None], IngestResult]
+IngestRun = Callable[[datetime | None, date | None], IngestReport]
 """Runs one source's ingest flow; `until` (ЕПГУ) and `today` (ЕКЦ) reach the flows that take
 them, the inbox flows read whatever is in their inbox."""
 
@@ -82,6 +80,6 @@ INGEST_FLOWS: Mapping[str, IngestRun] = {
 
 def run_ingest_flow(
     source: str, *, until: datetime | None = None, today: date | None = None
-) -> IngestResult:
+) -> IngestReport:
     """Run the ingest flow of a source (a clear error for an unknown key)."""
     return INGEST_FLOWS[check_source_key(source)](until, today)

@@ -21,7 +21,7 @@ from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed
 
-from egov.loading.backfill import check_sources, failed_chunks
+from egov.loading.backfill import ChunkReport, RunReport, check_sources, failed_chunks
 from egov.loading.task_runner import chunk_task_runner
 from egov.quality.alerts import on_flow_failure
 from egov.settings import get_settings
@@ -40,7 +40,7 @@ from tasks.quality import reprocess_deliveries
 from tasks.warehouse import check_warehouse_schema
 
 
-def _collect(futures: list[PrefectFuture[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _collect(futures: list[PrefectFuture[ChunkReport]]) -> list[ChunkReport]:
     """The chunks' reports in submission order, each logged as it arrives."""
     chunks = []
     for future in futures:
@@ -49,7 +49,7 @@ def _collect(futures: list[PrefectFuture[dict[str, Any]]]) -> list[dict[str, Any
     return chunks
 
 
-def _finish(title: str, chunks: list[dict[str, Any]], as_of: date | None) -> State[Any]:
+def _finish(title: str, chunks: list[ChunkReport], as_of: date | None) -> State[Any]:
     # Every stale month, not only this run's: a run killed before its snapshot step left its
     # months marked, in the same transactions as its batches.
     stale = select_stale_months()
@@ -59,17 +59,21 @@ def _finish(title: str, chunks: list[dict[str, Any]], as_of: date | None) -> Sta
     touched = [] if failed else stale
     snapshots = compute_snapshots(months=touched, as_of=as_of) if touched else None
     publish_run_summary(title, chunks)
-    report = {
-        "chunks": chunks,
-        "touched_months": touched,
-        "deferred_months": stale if failed else [],
-        "snapshots": snapshots,
-    }
     if failed:
-        names = ", ".join(f"{c['source']} {c['month'] or 'since mark'}" for c in failed)
+        names = ", ".join(c.label for c in failed)
         deferred = f"; snapshot of {len(stale)} month(s) deferred to the next run" if stale else ""
-        return Failed(message=f"{len(failed)} chunk(s) failed: {names}{deferred}", data=report)
-    return Completed(message=f"{len(chunks)} chunk(s) done", data=report)
+        message = f"{len(failed)} chunk(s) failed: {names}{deferred}"
+    else:
+        message = f"{len(chunks)} chunk(s) done"
+    report = RunReport(
+        chunks=tuple(chunks),
+        touched_months=tuple(touched),
+        deferred_months=tuple(stale) if failed else (),
+        snapshots=snapshots,
+        is_failed=bool(failed),
+        state_message=message,
+    )
+    return (Failed if failed else Completed)(message=message, data=report)
 
 
 @flow(
@@ -119,7 +123,7 @@ def backfill(
     # Recapture reads the gaps through the calendar, so it must match the file first.
     sync_reporting_calendar()
     plan = plan_backfill(from_month, to_month, list(sources or []), recapture, until)
-    futures: list[PrefectFuture[dict[str, Any]]] = []
+    futures: list[PrefectFuture[ChunkReport]] = []
     reconciled: list[PrefectFuture[None]] = []
     for month in sorted({m for _, m in plan}):
         # A month waits for the previous one: a later month's ЕПГУ windows change earlier

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from egov import clock
 from egov.loading.backfill import (
+    ChunkReport,
     chunk_report,
     failure_message,
     months_to_labels,
@@ -20,6 +20,8 @@ from egov.loading.backfill import (
 from egov.quality.freshness import missing_periods
 from egov.quality.freshness_store import select_loaded_periods, select_municipalities
 from egov.quality.reporting_calendar import CALENDAR_PATH, load_reporting_calendar
+from egov.quality.summary import BatchSummary
+from egov.sources.landing import LandingResult
 from egov.warehouse.connection import warehouse_engine
 from egov.warehouse.sql import run_sql
 from tasks.quality import (
@@ -62,7 +64,7 @@ def load_chunk(
     until: datetime | None = None,
     today: date | None = None,
     window_hours: int = 24,
-) -> dict[str, Any]:
+) -> ChunkReport:
     """Land and load one chunk (a source's month, or since its mark); a failure is reported.
 
     Deliveries landed before a failure stay pending and are validated by the next chunk of the
@@ -72,9 +74,9 @@ def load_chunk(
     landed = land_deliveries.with_options(task_run_name=f"land-{source}-{month or 'since-mark'}")(
         source, month, until=until, today=today, window_hours=window_hours, return_state=True
     )
-    deliveries: list[dict[str, Any]] = landed.result() if landed.is_completed() else []
+    deliveries: list[LandingResult] = landed.result() if landed.is_completed() else []
     loaded = validate_and_load_deliveries(source, data_docs="failed", return_state=True)
-    batches: list[dict[str, Any]] = []
+    batches: list[BatchSummary] = []
     if loaded.is_completed():
         batches = loaded.result()
     failed = next((state for state in (landed, loaded) if not state.is_completed()), None)
@@ -90,21 +92,21 @@ def load_chunk(
     return chunk_report(source, month, deliveries, batches, error)
 
 
-def log_chunk(report: dict[str, Any]) -> None:
+def log_chunk(report: ChunkReport) -> None:
     """One line per chunk in the flow run's log; the CLI's progress bar listens for `egov_chunk`."""
     get_run_logger().info(
         "chunk %s %s: %s, %s batches, %s rows loaded%s",
-        report["source"],
-        report["month"] or "since mark",
-        report["status"],
-        report["batches"],
-        report["rows_loaded"],
-        f" ({report['error']})" if report["error"] else "",
+        report.source,
+        report.month or "since mark",
+        report.status,
+        report.batches,
+        report.rows_loaded,
+        f" ({report.error})" if report.error else "",
         extra={
             "egov_chunk": {
-                "source": report["source"],
-                "month": report["month"],
-                "status": report["status"],
+                "source": report.source,
+                "month": report.month,
+                "status": report.status,
             }
         },
     )
@@ -122,7 +124,7 @@ def select_stale_months() -> list[str]:
 
 
 @task
-def publish_run_summary(title: str, chunks: list[dict[str, Any]]) -> None:
+def publish_run_summary(title: str, chunks: list[ChunkReport]) -> None:
     """Publish the chunks' outcomes (per source totals, what changed or failed) as markdown."""
     create_markdown_artifact(
         key="egov-run-summary",
@@ -132,9 +134,9 @@ def publish_run_summary(title: str, chunks: list[dict[str, Any]]) -> None:
 
 
 @task
-def reconcile_chunks(chunks: list[dict[str, Any]]) -> None:
+def reconcile_chunks(chunks: list[ChunkReport]) -> None:
     """Reconcile the forms of the months the chunks touched; alert on their rejected batches."""
-    batches = [b for chunk in chunks for b in chunk["batch_summaries"]]
+    batches = [b for chunk in chunks for b in chunk.batch_summaries]
     if batches:
         reconcile_municipal_forms(batches)
         alert_on_rejected_batches(batches)

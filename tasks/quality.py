@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from egov.calendar import parse_month
-from egov.loading.backfill import chunk_report
+from egov.loading.backfill import ChunkReport, chunk_report
 from egov.loading.reprocess import reprocess_source
 from egov.quality import load
 from egov.quality.alerts import emit_alert
 from egov.quality.batches import rejected_batches, touched_months
 from egov.quality.reconcile import reconcile_months
+from egov.quality.summary import BatchSummary
 from egov.settings import get_settings
 from egov.sources.ingest import raw_store
 from egov.sources.ingest_summary import ingest_summary_markdown
+from egov.sources.landing import LandingResult
 from egov.warehouse.connection import warehouse_engine
 from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_transient_failure
 
@@ -30,7 +32,7 @@ from tasks.retry import WAREHOUSE_RETRIES, WAREHOUSE_RETRY_DELAY_SECONDS, is_tra
 )
 def validate_and_load_deliveries(
     source: str, data_docs: Literal["all", "failed"] = "all"
-) -> list[dict[str, Any]]:
+) -> list[BatchSummary]:
     """Validate every landed, not yet validated delivery of a source and load it per batch.
 
     A retry after a lost connection resumes: committed batches are no longer pending. Data Docs
@@ -61,7 +63,7 @@ def validate_and_load_deliveries(
     retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
     retry_condition_fn=is_transient_failure,
 )
-def reprocess_deliveries(source: str, first_month: str, last_month: str) -> dict[str, Any]:
+def reprocess_deliveries(source: str, first_month: str, last_month: str) -> ChunkReport:
     """Re-validate and reload a source's landed deliveries of a month range (its chunk report).
 
     A retry after a lost connection resumes: a committed batch records its verdict, so the
@@ -85,7 +87,7 @@ def reprocess_deliveries(source: str, first_month: str, last_month: str) -> dict
     retry_delay_seconds=WAREHOUSE_RETRY_DELAY_SECONDS,
     retry_condition_fn=is_transient_failure,
 )
-def reconcile_municipal_forms(batches: list[dict[str, Any]]) -> int:
+def reconcile_municipal_forms(batches: list[BatchSummary]) -> int:
     """Compare the municipal forms of the months the batches touched with epgu / mfc facts."""
     with warehouse_engine() as engine:
         results = reconcile_months(engine, touched_months(batches))
@@ -93,23 +95,23 @@ def reconcile_municipal_forms(batches: list[dict[str, Any]]) -> int:
 
 
 @task
-def alert_on_rejected_batches(batches: list[dict[str, Any]]) -> int:
+def alert_on_rejected_batches(batches: list[BatchSummary]) -> int:
     """Raise one alert per rejected batch, with the source, period and reason."""
     rejected = rejected_batches(batches)
     for batch in rejected:
         emit_alert(
             "rejected_batch",
-            batch["source"],
-            batch["period"],
-            batch["message"],
-            details={"batch_id": batch["batch_id"], "batch_key": batch["batch_key"]},
+            batch.source,
+            batch.period_label,
+            batch.message,
+            details={"batch_id": batch.batch_id, "batch_key": batch.batch_key},
         )
     return len(rejected)
 
 
 @task(task_run_name="publish-{source}-quality-summary")
 def publish_quality_summary(
-    source: str, landed: list[dict[str, Any]], batches: list[dict[str, Any]]
+    source: str, landed: list[LandingResult], batches: list[BatchSummary]
 ) -> None:
     """Publish what was landed, accepted, quarantined and rejected as a markdown artifact."""
     create_markdown_artifact(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from prefect import task
 
@@ -11,6 +10,7 @@ from egov import clock
 from egov.calendar import parse_month
 from egov.loading.chunks import land_source
 from egov.settings import get_settings
+from egov.sources.landing import LandingResult
 from egov.warehouse.connection import warehouse_engine
 
 # Source HTTP retries live in the connectors (backoff honouring Retry-After); Prefect retries on
@@ -24,7 +24,7 @@ def land_deliveries(
     until: datetime | None = None,
     today: date | None = None,
     window_hours: int = 24,
-) -> list[dict[str, Any]]:
+) -> list[LandingResult]:
     """Land a source's deliveries of one month, or everything since its mark (month None)."""
     settings = get_settings()
     with warehouse_engine() as engine:

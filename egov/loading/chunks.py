@@ -8,9 +8,7 @@ file of the month, since only its checksum tells whether a re-delivered file cha
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -19,10 +17,6 @@ from egov.sources.ingest import raw_store
 from egov.sources.landing import LandingResult
 from egov.sources.registry import source_spec
 from egov.sources.spec import LandingRequest
-
-
-def _as_dict(item: LandingResult) -> dict[str, Any]:
-    return {"kind": type(item).__name__, **asdict(item)}
 
 
 def land_source(
@@ -34,12 +28,13 @@ def land_source(
     until: datetime,
     today: date,
     window_hours: int = 24,
-) -> list[dict[str, Any]]:
-    """Land a source's deliveries of one month (None: incrementally from its mark) as dicts.
+) -> list[LandingResult]:
+    """Land a source's deliveries of one month (None: incrementally from its mark); what
+    landing says about each (`LandedDelivery`, or `DeliveryOutcome`: not landed, and why).
 
     Each ЕПГУ window and ЕКЦ day lands in its own transaction, so a failure part-way keeps
     what was landed before it; the next run asks only for the rest.
     """
     spec = source_spec(source)
     request = LandingRequest(month, until=until, today=today, window_hours=window_hours)
-    return [_as_dict(item) for item in spec.land(engine, settings, raw_store(settings), request)]
+    return list(spec.land(engine, settings, raw_store(settings), request))

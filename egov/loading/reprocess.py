@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -23,6 +22,7 @@ from egov.quality.gate import validate_batches
 from egov.quality.inputs import BatchInput, PendingDelivery
 from egov.quality.load import check_in_transaction, read_batch_input
 from egov.quality.pending import CHUNK_BATCHES, chunk_pending, history_since, select_reference
+from egov.quality.summary import BatchSummary
 from egov.quality.unchanged import period_lock_name, skipped_summary
 from egov.quality.verdicts import BatchVerdict
 from egov.quality.write import batch_summary, mark_stale_months, stale_months, write_verdict
@@ -114,7 +114,7 @@ def reprocess_source(
     *,
     flow_run_id: str | None = None,
     max_batches: int = CHUNK_BATCHES,
-) -> list[dict[str, Any]]:
+) -> list[BatchSummary]:
     """Re-validate and reload a source's landed deliveries of the months; the batch summaries.
 
     A delivery whose new verdict equals the fingerprint its latest batch recorded is reported
@@ -122,7 +122,7 @@ def reprocess_source(
     """
     with engine.connect() as conn:
         landed = select_landed(conn, source, first_month, last_month)
-    summaries: list[dict[str, Any]] = []
+    summaries: list[BatchSummary] = []
     for chunk in chunk_pending(landed, max_batches):
         started_at = datetime.now(UTC)
         with engine.connect() as conn:
@@ -144,7 +144,7 @@ def _write_if_changed(
     latest: LatestVerdict | None,
     started_at: datetime,
     flow_run_id: str | None,
-) -> dict[str, Any] | None:
+) -> BatchSummary | None:
     """Write the verdict as a new batch unless it equals the latest one (in one transaction)."""
     batch = verdict.batch
     with engine.begin() as conn:

@@ -26,6 +26,7 @@ from egov.quality.pending import (
     select_pending,
     select_reference,
 )
+from egov.quality.summary import BatchSummary
 from egov.quality.unchanged import lock_period, skip_unchanged
 from egov.quality.verdicts import BatchVerdict
 from egov.quality.write import (
@@ -84,7 +85,7 @@ def validate_and_load(
     flow_run_id: str | None = None,
     max_batches: int = CHUNK_BATCHES,
     keep_results: Literal["all", "failed"] = "all",
-) -> tuple[list[dict[str, Any]], list[Any]]:
+) -> tuple[list[BatchSummary], list[Any]]:
     """Validate every pending delivery of a source and load it, one transaction per batch.
 
     A delivery equal to the batch in force for its key is recorded `skipped_unchanged` without
@@ -95,7 +96,7 @@ def validate_and_load(
     """
     with engine.connect() as conn:
         pending = select_pending(conn, source)
-    summaries: list[dict[str, Any]] = []
+    summaries: list[BatchSummary] = []
     gx_results: list[Any] = []
     for chunk in chunk_pending(pending, max_batches):
         started_at = datetime.now(UTC)

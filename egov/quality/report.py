@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from egov.calendar import month_bounds
+from egov.quality.summary import BatchSummary
 from egov.sources import SOURCE_KEYS
 from egov.warehouse.sql import run_sql
 
@@ -94,12 +95,12 @@ def short_detail(details: Any, width: int = 100) -> str:
 # --- the per-run markdown artifact --------------------------------------------------------
 
 
-def quality_summary_markdown(batches: list[dict[str, Any]]) -> str:
+def quality_summary_markdown(batches: Sequence[BatchSummary]) -> str:
     """Markdown for one flow run's quality gate: per-source outcome, top reasons, bad batches."""
     lines = ["# Quality gate", ""]
     if not batches:
         return "\n".join([*lines, "No batches were validated in this run.", ""])
-    counts = {s: sum(1 for b in batches if b["status"] == s) for s in STATUSES}
+    counts = {s: sum(1 for b in batches if b.status == s) for s in STATUSES}
     lines += [
         f"{len(batches)} batches validated: {counts['loaded']} loaded, {counts['partial']} "
         f"partial, {counts['rejected']} rejected, {counts['skipped_unchanged']} unchanged.",
@@ -108,32 +109,29 @@ def quality_summary_markdown(batches: list[dict[str, Any]]) -> str:
         "| rows quarantined | rows rejected | accounting |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for source in _source_order(batches):
-        mine = [b for b in batches if b["source"] == source]
+    for source in _source_order(b.source for b in batches):
+        mine = [b for b in batches if b.source == source]
         lines.append(_source_row(source, mine))
-    if len({b["source"] for b in batches}) > 1:
+    if len({b.source for b in batches}) > 1:
         lines.append(_source_row("**all**", batches))
     lines += ["", *_reasons_section(batches), "", *_batches_section(batches)]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _source_order(batches: Sequence[Mapping[str, Any]]) -> list[str]:
-    present = {str(b["source"]) for b in batches}
+def _source_order(sources: Iterable[str]) -> list[str]:
+    present = set(sources)
     return [s for s in SOURCE_KEYS if s in present] + sorted(present - set(SOURCE_KEYS))
 
 
-def _is_accounted(batch: Mapping[str, Any]) -> bool:
-    parts = ("rows_loaded", "rows_quarantined", "rows_rejected")
-    return int(batch["rows_in"]) == sum(int(batch[p]) for p in parts)
-
-
-def _source_row(label: str, batches: Sequence[Mapping[str, Any]]) -> str:
-    by_status = [sum(1 for b in batches if b["status"] == s) for s in STATUSES]
+def _source_row(label: str, batches: Sequence[BatchSummary]) -> str:
+    by_status = [sum(1 for b in batches if b.status == s) for s in STATUSES]
     rows = [
-        sum(int(b[k]) for b in batches)
-        for k in ("rows_in", "rows_loaded", "rows_quarantined", "rows_rejected")
+        sum(b.rows_in for b in batches),
+        sum(b.rows_loaded for b in batches),
+        sum(b.rows_quarantined for b in batches),
+        sum(b.rows_rejected for b in batches),
     ]
-    off = sum(1 for b in batches if not _is_accounted(b))
+    off = sum(1 for b in batches if not b.is_accounted)
     accounting = "yes" if not off else f"**no** ({off} batch{'es' if off > 1 else ''})"
     cells = [label, *(f"{n:,}" for n in [*by_status, *rows]), accounting]
     return "| " + " | ".join(cells) + " |"
@@ -148,19 +146,18 @@ class _Reason:
     sources: set[str] = field(default_factory=set)
 
 
-def _reasons_section(batches: Sequence[Mapping[str, Any]]) -> list[str]:
+def _reasons_section(batches: Sequence[BatchSummary]) -> list[str]:
     """Failed rules: those that rejected batches first, then by unexpected rows, then batches."""
     reasons: dict[str, _Reason] = {}
     for batch in batches:
-        for failed in batch.get("failed_rules") or ():
-            reason = reasons.setdefault(str(failed["rule"]), _Reason())
-            severity = str(failed.get("severity", ""))
-            reason.rows += int(failed.get("unexpected_count") or 0)
+        for failed in batch.failed_rules:
+            reason = reasons.setdefault(failed.rule, _Reason())
+            reason.rows += failed.unexpected_count
             reason.batches += 1
             # A whole delivery lost outweighs any number of quarantined rows.
-            reason.rejected += int(batch["status"] == "rejected" and severity == "blocking")
-            reason.severities.add(severity)
-            reason.sources.add(str(batch["source"]))
+            reason.rejected += int(batch.status == "rejected" and failed.severity == "blocking")
+            reason.severities.add(failed.severity)
+            reason.sources.add(batch.source)
     if not reasons:
         return ["No rule failed."]
     ranked = sorted(
@@ -174,7 +171,7 @@ def _reasons_section(batches: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
     for rule, r in ranked:
         severity = "blocking" if "blocking" in r.severities else "/".join(sorted(r.severities))
-        order = _source_order([{"source": s} for s in r.sources])
+        order = _source_order(r.sources)
         lines.append(
             f"| {_cell(rule)} | {_cell(severity)} | {r.rejected:,} | {r.rows:,} | {r.batches:,} "
             f"| {_cell(', '.join(order))} |"
@@ -182,12 +179,12 @@ def _reasons_section(batches: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def _batches_section(batches: Sequence[Mapping[str, Any]]) -> list[str]:
+def _batches_section(batches: Sequence[BatchSummary]) -> list[str]:
     """Rejected first, then partial batches, each with its message."""
     rank = {"rejected": 0, "partial": 1}
     shown = sorted(
-        (b for b in batches if b["status"] in rank or not _is_accounted(b)),
-        key=lambda b: (rank.get(str(b["status"]), 2), str(b["source"]), str(b["batch_key"])),
+        (b for b in batches if b.status in rank or not b.is_accounted),
+        key=lambda b: (rank.get(b.status, 2), b.source, b.batch_key),
     )
     if not shown:
         return ["Every batch loaded in full."]
@@ -199,9 +196,9 @@ def _batches_section(batches: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
     for b in shown[:LISTED_BATCHES]:
         lines.append(
-            f"| {_cell(b['source'])} | {_cell(b['batch_key'])} | {_cell(b['status'])} "
-            f"| {int(b['rows_in']):,} | {int(b['rows_quarantined']):,} "
-            f"| {int(b['rows_rejected']):,} | {_cell(b.get('message') or '')} |"
+            f"| {_cell(b.source)} | {_cell(b.batch_key)} | {_cell(b.status)} "
+            f"| {b.rows_in:,} | {b.rows_quarantined:,} "
+            f"| {b.rows_rejected:,} | {_cell(b.message or '')} |"
         )
     if len(shown) > LISTED_BATCHES:
         lines += ["", f"…and {len(shown) - LISTED_BATCHES} more (see `egov quality report`)."]

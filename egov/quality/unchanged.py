@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -14,6 +13,7 @@ from egov.quality.inputs import (
     PendingDelivery,
     unparsed_input,
 )
+from egov.quality.summary import BatchSummary
 from egov.quality.write import insert_batch_row
 from egov.warehouse.sql import run_sql
 
@@ -98,23 +98,22 @@ def write_skipped_unchanged(
     )
 
 
-def skipped_summary(batch: BatchInput, batch_id: int | None, message: str) -> dict[str, Any]:
-    """Summary of a batch that wrote no facts (unchanged, or loaded by a concurrent run)."""
-    return {
-        "source": batch.source,
-        "batch_id": batch_id,
-        "batch_key": batch.batch_key,
-        "oktmo": batch.oktmo,
-        "period_start": batch.period_start.isoformat(),
-        "period_end": batch.period_end.isoformat(),
-        "status": "skipped_unchanged",
-        "rows_in": 0,
-        "rows_loaded": 0,
-        "rows_quarantined": 0,
-        "rows_rejected": 0,
-        "message": message,
-        "failed_rules": [],
-    }
+def skipped_summary(batch: BatchInput, batch_id: int, message: str) -> BatchSummary:
+    """Summary of a batch that wrote no facts: its delivery (or verdict) equals batch `batch_id`."""
+    return BatchSummary(
+        source=batch.source,
+        batch_id=batch_id,
+        batch_key=batch.batch_key,
+        oktmo=batch.oktmo,
+        period_start=batch.period_start,
+        period_end=batch.period_end,
+        status="skipped_unchanged",
+        rows_in=0,
+        rows_loaded=0,
+        rows_quarantined=0,
+        rows_rejected=0,
+        message=message,
+    )
 
 
 def skip_unchanged(
@@ -123,12 +122,12 @@ def skip_unchanged(
     chunk: Sequence[PendingDelivery],
     started_at: datetime,
     flow_run_id: str | None,
-) -> tuple[list[PendingDelivery], list[dict[str, Any]]]:
+) -> tuple[list[PendingDelivery], list[BatchSummary]]:
     """Record the chunk's deliveries equal to their batch in force; return the others."""
     with engine.connect() as conn:
         in_force = select_batches_in_force(conn, source, [p.delivery_key for p in chunk])
     changed: list[PendingDelivery] = []
-    summaries: list[dict[str, Any]] = []
+    summaries: list[BatchSummary] = []
     for pending in chunk:
         current = in_force.get(pending.delivery_key)
         if current is None or current.checksum_sha256 != pending.checksum_sha256:

@@ -14,6 +14,7 @@ from egov.calendar import month_start
 from egov.quality.inputs import (
     BatchInput,
 )
+from egov.quality.summary import BatchSummary, FailedRule
 from egov.quality.verdicts import BatchVerdict, RuleResult
 from egov.sources.registry import source_spec
 from egov.warehouse.sql import copy_rows, run_sql
@@ -125,27 +126,26 @@ def write_verdict(
     return batch_id
 
 
-def batch_summary(verdict: BatchVerdict, batch_id: int) -> dict[str, Any]:
+def batch_summary(verdict: BatchVerdict, batch_id: int) -> BatchSummary:
     """Plain-value summary of one written batch (task results, artifacts, alerts)."""
     batch = verdict.batch
-    return {
-        "source": batch.source,
-        "batch_id": batch_id,
-        "batch_key": batch.batch_key,
-        "oktmo": batch.oktmo,
-        "period_start": batch.period_start.isoformat(),
-        "period_end": batch.period_end.isoformat(),
-        "status": verdict.status,
-        "rows_in": verdict.rows_in,
-        "rows_loaded": verdict.rows_loaded,
-        "rows_quarantined": verdict.rows_quarantined,
-        "rows_rejected": verdict.rows_rejected,
-        "message": verdict.message,
-        "failed_rules": [
-            {"rule": r.expectation, "severity": r.severity, "unexpected_count": r.unexpected_count}
-            for r in verdict.failed_rules
-        ],
-    }
+    return BatchSummary(
+        source=batch.source,
+        batch_id=batch_id,
+        batch_key=batch.batch_key,
+        oktmo=batch.oktmo,
+        period_start=batch.period_start,
+        period_end=batch.period_end,
+        status=verdict.status,
+        rows_in=verdict.rows_in,
+        rows_loaded=verdict.rows_loaded,
+        rows_quarantined=verdict.rows_quarantined,
+        rows_rejected=verdict.rows_rejected,
+        message=verdict.message,
+        failed_rules=tuple(
+            FailedRule(r.expectation, r.severity, r.unexpected_count) for r in verdict.failed_rules
+        ),
+    )
 
 
 def stale_months(verdict: BatchVerdict) -> list[date]:

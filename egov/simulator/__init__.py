@@ -29,6 +29,7 @@ from egov.simulator.servers import SimulatorServers, serve_forever
 from egov.simulator.times import from_unix, to_unix
 from egov.simulator.transport import SimulatorError, json_response
 from egov.simulator.workers import default_workers
+from egov.simulator.world import FORMAT_VERSION as WORLD_FORMAT_VERSION
 from egov.simulator.world import MFC_INBOX, OMSU_INBOX, WORLD_MANIFEST
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "OMSU_HEADER",
     "OMSU_INBOX",
     "OMSU_INFORMING_HEADER",
+    "WORLD_FORMAT_VERSION",
     "WORLD_MANIFEST",
     "Calibration",
     "DefectLevel",

@@ -41,7 +41,7 @@ from egov.simulator.epgu.simulate import (
 from egov.simulator.mfc.files import MfcDictionaries, write_mfc_days
 from egov.simulator.mfc.offices import plan_offices
 from egov.simulator.mfc.simulate import mfc_counted, simulate_mfc_month, split_days
-from egov.simulator.months import month_bounds, month_range, parse_month
+from egov.simulator.months import month_range, parse_month
 from egov.simulator.omsu.files import write_omsu_reports
 from egov.simulator.omsu.reports import apply_drift, build_omsu_reports, plan_title_rows
 from egov.simulator.parameters import MFC_STATUSES, OTHER_MFC_SERVICES
@@ -51,6 +51,7 @@ from egov.simulator.world import (
     MFC_INBOX,
     OMSU_INBOX,
     clear_world,
+    world_clock,
     write_manifest,
 )
 
@@ -134,8 +135,11 @@ def generate_world(
         injected = [record for future in futures for record in future.result()]
 
     first_day = date(*parse_month(first_month), 1)
-    last_day = month_bounds(*parse_month(last_month))[1]
-    ekc = simulate_ekc(cal, first_day, last_day, seed)
+    as_of = world_clock(date(*parse_month(last_month), 1))
+    # The contact centre answers every day, so its platform has an export for every past day
+    # up to the world's clock (sources.md: 404 only before 2023-08-01 or in the future); the
+    # other sources' data ends with the last month.
+    ekc = simulate_ekc(cal, first_day, as_of.date(), seed)
     ekc.save(out)
     store = build_epgu_store(cal, epgu_months)
     store.save(out)
@@ -150,6 +154,7 @@ def generate_world(
         "scale": scale,
         "seed": seed,
         "defects": defects,
+        "as_of": as_of.isoformat(),
         "counts": {
             "epgu_applications": int(sum(len(m) for m in epgu_months)),
             "epgu_events": len(store),

@@ -16,15 +16,29 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from egov.calendar import next_month
+from egov.sources.contract import IRKUTSK
+
 WORLD_MANIFEST = "world.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: world.json records the world's clock (`as_of`)."""
+WORLD_DELIVERED_DAY = 10
+"""Day of the month after a world's last month by which every source has delivered that month
+(the municipal forms' deadline is the 10th): the world's "now"."""
 EPGU_DIR = "epgu"
 EKC_DIR = "ekc"
 MFC_INBOX = "inbox/mfc"
 OMSU_INBOX = "inbox/omsu"
+
+
+def world_clock(last_month: date) -> datetime:
+    """The world's "now": noon (Irkutsk) on the 10th of the month after its last month."""
+    day = next_month(last_month) + timedelta(days=WORLD_DELIVERED_DAY - 1)
+    return datetime.combine(day, time(12, 0), IRKUTSK)
 
 
 def clear_world(out: Path) -> None:

@@ -1,10 +1,9 @@
-"""Inbox folders of file deliveries (mfc CSV, omsu XLSX): listing, name keys and safe reading."""
+"""Inbox folders of file deliveries: listing, name keys and safe reading (names per source)."""
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,26 +15,23 @@ from egov.calendar import month_start
 from egov.sources.records import DeliveryError
 
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
-"""A real daily MFC export is a few MB and an OMSU workbook a few KB; this only stops accidents."""
-
-# [0-9], not \d: \d also matches other scripts' digits, which int() would happily accept.
-MFC_NAME = re.compile(r"mfc_(?P<day>[0-9]{8})\.csv")
-OMSU_NAME = re.compile(r"omsu_(?P<oktmo>[0-9]{8})_(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xlsx")
+"""A real daily МФЦ export is a few MB and an ОМСУ workbook a few KB; this stops accidents."""
 
 
 class InboxNameError(ValueError):
     """A file name that is not a delivery name of the inbox; the message is the reason."""
 
 
-class OmsuKey(NamedTuple):
-    """What an OMSU workbook is about: the municipality and the first day of the month."""
+class MunicipalityMonth(NamedTuple):
+    """What a per-municipality monthly file is about: the municipality and the month's first day."""
 
     oktmo: str
     month: date
 
 
-InboxKey = date | OmsuKey
-"""What a delivery name says: the day of an MFC export, or (oktmo, month) of an OMSU workbook."""
+InboxKey = date | MunicipalityMonth
+"""What a delivery name says: the day of a daily file, or (oktmo, month) of a per-municipality
+monthly file. Each source folder parses its own names (`egov/sources/<key>/naming.py`)."""
 
 
 @dataclass(frozen=True)
@@ -51,22 +47,22 @@ class InboxFile:
 
     @property
     def day(self) -> date:
-        """Day of an MFC export (AttributeError for an OMSU workbook)."""
-        if isinstance(self.key, OmsuKey):
+        """Day of a daily file (AttributeError for a monthly one)."""
+        if isinstance(self.key, MunicipalityMonth):
             raise AttributeError(f"{self.name} is a monthly workbook, it has no day")
         return self.key
 
     @property
     def month(self) -> date:
         """First day of the month the file is about."""
-        if isinstance(self.key, OmsuKey):
+        if isinstance(self.key, MunicipalityMonth):
             return self.key.month
         return month_start(self.key)
 
     @property
     def oktmo(self) -> str:
-        """Municipality of an OMSU workbook (AttributeError for an MFC export)."""
-        if isinstance(self.key, OmsuKey):
+        """Municipality of a per-municipality file (AttributeError for a regional one)."""
+        if isinstance(self.key, MunicipalityMonth):
             return self.key.oktmo
         raise AttributeError(f"{self.name} is a regional export, it has no OKTMO")
 
@@ -87,30 +83,6 @@ class InboxScan:
     folder: Path
     files: list[InboxFile] = field(default_factory=list)
     ignored: list[IgnoredFile] = field(default_factory=list)
-
-
-def parse_mfc_name(name: str) -> date:
-    """Day of an MFC export from its name `mfc_YYYYMMDD.csv`; InboxNameError otherwise."""
-    match = MFC_NAME.fullmatch(name)
-    if match is None:
-        raise InboxNameError(f"name does not match mfc_YYYYMMDD.csv: {name!r}")
-    day = match["day"]
-    try:
-        return date(int(day[:4]), int(day[4:6]), int(day[6:]))
-    except ValueError:
-        raise InboxNameError(f"{day} in {name!r} is not a calendar date") from None
-
-
-def parse_omsu_name(name: str) -> OmsuKey:
-    """Municipality and month of an OMSU workbook from `omsu_<OKTMO>_<YYYY-MM>.xlsx`."""
-    match = OMSU_NAME.fullmatch(name)
-    if match is None:
-        raise InboxNameError(f"name does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx: {name!r}")
-    year, month = int(match["year"]), int(match["month"])
-    # Year 0000 matches the pattern but is no calendar year (date() would raise ValueError).
-    if not 1 <= month <= 12 or year < 1:
-        raise InboxNameError(f"{match['year']}-{match['month']} in {name!r} is not a month")
-    return OmsuKey(match["oktmo"], date(year, month, 1))
 
 
 def inbox_path(folder: Path, name: str) -> Path:
@@ -162,19 +134,9 @@ def scan_inbox(folder: Path, source: str, parse_name: Callable[[str], InboxKey])
             continue
         mtime = datetime.fromtimestamp(info.st_mtime, tz=UTC)
         keyed.append(InboxFile(source, path, entry.name, info.st_size, mtime, key))
-    # Both name forms put the key first with fixed-width digits, so name order is key order.
+    # Every name form puts the key first with fixed-width digits, so name order is key order.
     scan.files = sorted(keyed, key=lambda f: f.name)
     return scan
-
-
-def scan_mfc_inbox(folder: Path) -> InboxScan:
-    """MFC daily exports `mfc_YYYYMMDD.csv` of an inbox, keyed by day."""
-    return scan_inbox(folder, "mfc", parse_mfc_name)
-
-
-def scan_omsu_inbox(folder: Path) -> InboxScan:
-    """OMSU monthly workbooks `omsu_<OKTMO>_<YYYY-MM>.xlsx` of an inbox, keyed by (oktmo, month)."""
-    return scan_inbox(folder, "omsu", parse_omsu_name)
 
 
 def read_inbox_file(file: InboxFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:

@@ -17,9 +17,10 @@ from egov.reference.bundle import read_reference_bundle
 from egov.sources.ekc import parse_ekc_csv
 from egov.sources.epgu import parse_epgu_page
 from egov.sources.epgu.landing import parse_epgu_window_key
-from egov.sources.inbox import parse_mfc_name, parse_omsu_name
 from egov.sources.mfc import parse_mfc_csv
+from egov.sources.mfc.naming import parse_mfc_name
 from egov.sources.omsu import parse_omsu_workbook
+from egov.sources.omsu.naming import parse_omsu_name
 from egov.sources.records import DeliveryError
 
 CORPUS = Path(__file__).resolve().parent

@@ -63,10 +63,13 @@ from psycopg2 import sql as pgsql
 from psycopg2.extensions import connection as PgConnection
 from sqlalchemy.engine import make_url
 
+from egov.loading.backfill import RunReport
 from egov.paths import PROJECT_ROOT
 from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
 from egov.simulator import servers as simulator
-from egov.sources.inbox import parse_mfc_name, parse_omsu_name
+from egov.sources.landing import DeliveryOutcome
+from egov.sources.mfc.naming import parse_mfc_name
+from egov.sources.omsu.naming import parse_omsu_name
 from flows.pipeline import backfill, pipeline
 from tests.integration.helpers import egov_settings, scratch_database
 from tests.integration.loading.test_backfill import (
@@ -183,9 +186,9 @@ class SecuredRun:
     outside: Path
     canary: str
     odd_entries: dict[str, dict[str, str]]
-    backfill_report: dict[str, Any]
+    backfill_report: RunReport
     failing_message: str
-    failing_report: dict[str, Any]
+    failing_report: RunReport | None
     child_returncode: int
     child_output: str
     flow_runs: list[Any]
@@ -564,7 +567,7 @@ def secured(
             odd_entries=odd,
             backfill_report=report,
             failing_message=str(failing.message),
-            failing_report=failing_report if isinstance(failing_report, dict) else {},
+            failing_report=failing_report if isinstance(failing_report, RunReport) else None,
             child_returncode=child.returncode,
             child_output=child.stdout + child.stderr,
             flow_runs=flow_runs,
@@ -596,14 +599,15 @@ CORPORA = [
 
 def test_the_runs_did_the_work_the_scans_look_at(secured: SecuredRun) -> None:
     """The backfill loaded, rejected and built Data Docs; the failing runs hit 401s and alerted."""
-    chunks = secured.backfill_report["chunks"]
-    assert chunks and [c for c in chunks if c["status"] == "failed"] == []
+    chunks = secured.backfill_report.chunks
+    assert chunks and [c for c in chunks if c.status == "failed"] == []
     # Rejected batches: failed expectations in the warehouse, rejected-batch alerts, Data Docs.
     assert secured.facts["batches"].get("loaded", 0) > 0
     assert secured.facts["batches"].get("rejected", 0) > 0
     assert "egov.alert.rejected-batch" in secured.alerts
     assert list(secured.warehouse.data_docs.rglob("*.html")), "no Data Docs page was built"
-    failed = {c["source"]: str(c["error"]) for c in secured.failing_report["chunks"]}
+    assert secured.failing_report is not None, secured.failing_message
+    failed = {c.source: str(c.error) for c in secured.failing_report.chunks}
     assert set(failed) == {"epgu", "ekc"}
     assert "HTTP 401" in failed["epgu"] and "check EGOV_EPGU_TOKEN" in failed["epgu"]
     assert "HTTP 401" in failed["ekc"] and "check EGOV_EKC_USER" in failed["ekc"]
@@ -662,13 +666,13 @@ def _delivery_names(folder: Path, parse: Callable[[str], object]) -> set[str]:
 def test_every_odd_inbox_entry_is_reported_with_its_reason_in_every_chunk(
     secured: SecuredRun, source: str
 ) -> None:
-    chunks = [c for c in secured.backfill_report["chunks"] if c["source"] == source]
-    assert [c["month"] for c in chunks] == [FIRST, LAST]
+    chunks = [c for c in secured.backfill_report.chunks if c.source == source]
+    assert [c.month for c in chunks] == [FIRST, LAST]
     for chunk in chunks:
         ignored = {
-            d["delivery_key"]: str(d["error"])
-            for d in chunk["deliveries"]
-            if d["status"] == "ignored"
+            d.delivery_key: str(d.error)
+            for d in chunk.deliveries
+            if isinstance(d, DeliveryOutcome) and d.status == "ignored"
         }
         for name, reason in secured.odd_entries[source].items():
             assert name in ignored, f"{name} was skipped without a word"

@@ -24,7 +24,7 @@ INGESTS = {
     "mfc": "ingest-mfc-exports",
     "omsu": "ingest-omsu-reports",
 }
-ON_DEMAND = {"load-reference-data", "pipeline", "backfill"}
+ON_DEMAND = {"load-reference-data", "pipeline", "backfill", "reprocess-deliveries"}
 
 
 def _load(name: str) -> dict[str, Any]:

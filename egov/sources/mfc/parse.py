@@ -13,7 +13,8 @@ with several problems is one reject naming the first column and listing the othe
 
 from __future__ import annotations
 
-from egov.sources.inbox import InboxNameError, parse_mfc_name
+from egov.sources.inbox import InboxNameError
+from egov.sources.mfc.naming import parse_mfc_name
 from egov.sources.mfc.reading import SOURCE, decode, map_header, rows_text, split_rows
 from egov.sources.mfc.rows import check_records, check_rows
 from egov.sources.records import DeliveryError, FindingCollector, ParsedDelivery, RowReject

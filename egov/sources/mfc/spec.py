@@ -8,7 +8,6 @@ from sqlalchemy.engine import Engine
 
 from egov.quality.inputs import delivery_reader
 from egov.settings import Settings
-from egov.sources.inbox import parse_mfc_name
 from egov.sources.inbox_landing import InboxFormat, land_inbox_files
 from egov.sources.landing import LandingResult, RawStore
 from egov.sources.mfc.conform import (
@@ -17,6 +16,7 @@ from egov.sources.mfc.conform import (
     add_accepted_date,
     conform_applications,
 )
+from egov.sources.mfc.naming import parse_mfc_name
 from egov.sources.mfc.parse import parse_mfc_csv
 from egov.sources.records import ParsedDelivery
 from egov.sources.spec import DatasetSpec, LandingRequest, SourceSpec, replace_scope

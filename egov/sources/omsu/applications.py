@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from egov.sources.inbox import OmsuKey
+from egov.sources.inbox import MunicipalityMonth
 from egov.sources.omsu.cells import SERVICE_CODE, parse_count, parse_service_code, reject
 from egov.sources.omsu.form import (
     APPLICATION_COLUMNS,
@@ -46,7 +46,7 @@ def _is_totals_row(sheet: Sheet, row: int, positions: Mapping[str, int]) -> bool
 
 
 def parse_applications(
-    sheet: Sheet, header: Header, name: str, key: OmsuKey
+    sheet: Sheet, header: Header, name: str, key: MunicipalityMonth
 ) -> tuple[ParsedDelivery, OmsuTotals | None]:
     """Service rows of «Обращения» below its header, and the Итого row if there is one."""
     findings = FindingCollector(SOURCE, name, "warning")

@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 from egov.calendar import month_end
 from egov.quality.inputs import delivery_reader
 from egov.settings import Settings
-from egov.sources.inbox import parse_omsu_name
 from egov.sources.inbox_landing import InboxFormat, land_inbox_files
 from egov.sources.landing import LandingResult, RawStore
 from egov.sources.omsu.conform import (
@@ -20,6 +19,7 @@ from egov.sources.omsu.conform import (
     conform_applications,
     conform_campaign,
 )
+from egov.sources.omsu.naming import parse_omsu_name
 from egov.sources.omsu.workbook import parse_omsu_workbook
 from egov.sources.records import ParsedDelivery
 from egov.sources.spec import DatasetSpec, LandingRequest, SourceSpec, replace_scope

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from egov.sources.inbox import OmsuKey
+from egov.sources.inbox import MunicipalityMonth
 from egov.sources.omsu.form import SPACES, TITLE_ROWS, fold
 from egov.sources.omsu.grid import Sheet
 from egov.sources.records import FindingCollector
@@ -99,7 +99,7 @@ def read_title(sheet: Sheet, header_row: int) -> Title:
     return title
 
 
-def check_title(title: Title, key: OmsuKey, findings: FindingCollector) -> None:
+def check_title(title: Title, key: MunicipalityMonth, findings: FindingCollector) -> None:
     """Findings where the title block is missing a line or disagrees with the file name."""
     if title.municipality is None:
         findings.add(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from egov.sources.inbox import InboxNameError, parse_omsu_name
+from egov.sources.inbox import InboxNameError
 from egov.sources.omsu.applications import OmsuTotals, parse_applications
 from egov.sources.omsu.campaign import empty_campaign, parse_campaign
 from egov.sources.omsu.form import (
@@ -29,6 +29,7 @@ from egov.sources.omsu.form import (
 )
 from egov.sources.omsu.grid import Sheet, find_sheet, load_workbook
 from egov.sources.omsu.header import require_header
+from egov.sources.omsu.naming import parse_omsu_name
 from egov.sources.omsu.title import check_title, read_title
 from egov.sources.records import DeliveryError, Finding, FindingCollector, ParsedDelivery
 

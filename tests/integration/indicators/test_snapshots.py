@@ -40,6 +40,7 @@ from prefect.client.schemas.objects import State
 
 from egov.indicators.methodology import current_methodology
 from egov.indicators.snapshot import take_snapshot
+from egov.loading.backfill import RunReport
 from egov.paths import REFERENCE_DIR
 from egov.settings import get_settings
 from egov.simulator import EpguStore, SimClock, SimulatorServers, generate_world
@@ -404,9 +405,9 @@ def snapshot(url: str, as_of: date) -> dict[str, Any]:
         return take_snapshot(engine, as_of, current_methodology())
 
 
-def flow_report(state: State[Any]) -> dict[str, Any]:
+def flow_report(state: State[Any]) -> RunReport:
     report = state.result(raise_on_failure=False)
-    assert isinstance(report, dict), f"flow ended {state.type.value}: {state.message}"
+    assert isinstance(report, RunReport), f"flow ended {state.type.value}: {state.message}"
     return report
 
 
@@ -417,7 +418,7 @@ class Loaded:
     url: str
     world: Path
     inbox: Path
-    report: dict[str, Any] = field(repr=False)
+    report: RunReport = field(repr=False)
     recount: Recount = field(repr=False)
 
 
@@ -499,17 +500,17 @@ def snapshot_rows(
 
 
 def test_the_backfill_loaded_every_month_of_the_three_sources(loaded: Loaded) -> None:
-    chunks = loaded.report["chunks"]
-    assert [c for c in chunks if c["status"] == "failed"] == []
+    chunks = loaded.report.chunks
+    assert [c for c in chunks if c.status == "failed"] == []
     # A world without defects loads whole; only an МФЦ day without rows may be turned away.
     turned_away = [
-        (c["source"], b["batch_key"], b["status"], b["rows_in"])
+        (c.source, b.batch_key, b.status, b.rows_in)
         for c in chunks
-        for b in c["batch_summaries"]
-        if b["status"] != "loaded"
+        for b in c.batch_summaries
+        if b.status != "loaded"
     ]
     assert [t for t in turned_away if t[0] != "mfc" or t[3] != 0] == []
-    assert {(c["source"], c["month"]) for c in chunks} == {
+    assert {(c.source, c.month) for c in chunks} == {
         (s, f"{y}-{m:02d}")
         for s in ("epgu", "mfc", "omsu")
         for y in (2023, 2024)
@@ -705,9 +706,9 @@ def test_a_correction_makes_a_new_snapshot_and_the_old_one_stays_readable(
     report = flow_report(
         pipeline(period=month, sources=["omsu"], until=CLOCK, today=TODAY, return_state=True)
     )
-    (chunk,) = report["chunks"]
-    assert (chunk["status"], chunk["batches"], chunk["deliveries_new"]) == ("loaded", 1, 1)
-    assert report["touched_months"] == [month]
+    (chunk,) = report.chunks
+    assert (chunk.status, chunk.batches, chunk.deliveries_new) == ("loaded", 1, 1)
+    assert report.touched_months == (month,)
 
     new = snapshot(loaded.url, as_of)
 

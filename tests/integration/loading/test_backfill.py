@@ -44,7 +44,7 @@ from prefect.settings import PREFECT_API_URL
 from sqlalchemy.engine import Connection, Engine
 
 from egov.indicators.methodology import current_methodology
-from egov.loading.backfill import plan_month_chunks
+from egov.loading.backfill import RunReport, plan_month_chunks
 from egov.paths import PROJECT_ROOT
 from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
 from egov.sources import SourceKey
@@ -119,13 +119,13 @@ def pointed_at(warehouse: Warehouse, servers: SimulatorServers) -> Iterator[None
         yield
 
 
-def flow_report(state: State[Any]) -> dict[str, Any]:
+def flow_report(state: State[Any]) -> RunReport:
     report = state.result(raise_on_failure=False)
-    assert isinstance(report, dict), f"flow ended {state.type.value}: {state.message}"
+    assert isinstance(report, RunReport), f"flow ended {state.type.value}: {state.message}"
     return report
 
 
-def run_backfill(sources: list[SourceKey] | None = None, until: datetime = AS_OF) -> dict[str, Any]:
+def run_backfill(sources: list[SourceKey] | None = None, until: datetime = AS_OF) -> RunReport:
     return flow_report(
         backfill(
             from_month=FIRST,
@@ -138,7 +138,7 @@ def run_backfill(sources: list[SourceKey] | None = None, until: datetime = AS_OF
     )
 
 
-def run_pipeline(period: str, source: SourceKey, until: datetime) -> dict[str, Any]:
+def run_pipeline(period: str, source: SourceKey, until: datetime) -> RunReport:
     return flow_report(
         pipeline(
             period=period,
@@ -310,7 +310,7 @@ class Reference:
     """A warehouse after one uninterrupted backfill of the world, and what it held then."""
 
     warehouse: Warehouse
-    report: dict[str, Any]
+    report: RunReport
     content: Content
     batches: list[dict[str, Any]]
 
@@ -339,27 +339,27 @@ def test_a_second_backfill_finds_every_chunk_unchanged_and_changes_no_byte(
 ) -> None:
     first = reference.report
     planned = plan_month_chunks(FIRST, LAST, None)
-    assert [(c["source"], c["month"]) for c in first["chunks"]] == planned
-    assert [c for c in first["chunks"] if c["status"] in ("failed", "skipped_unchanged")] == []
-    for chunk in first["chunks"]:
-        label = (chunk["source"], chunk["month"])
-        assert chunk["rows_in"] > 0, label
-        assert chunk["rows_in"] == (
-            chunk["rows_loaded"] + chunk["rows_quarantined"] + chunk["rows_rejected"]
+    assert [(c.source, c.month) for c in first.chunks] == planned
+    assert [c for c in first.chunks if c.status in ("failed", "skipped_unchanged")] == []
+    for chunk in first.chunks:
+        label = (chunk.source, chunk.month)
+        assert chunk.rows_in > 0, label
+        assert chunk.rows_in == (
+            chunk.rows_loaded + chunk.rows_quarantined + chunk.rows_rejected
         ), label
-        for batch in chunk["batch_summaries"]:
-            assert batch["rows_in"] == (
-                batch["rows_loaded"] + batch["rows_quarantined"] + batch["rows_rejected"]
-            ), batch["batch_key"]
+        for batch in chunk.batch_summaries:
+            assert batch.rows_in == (
+                batch.rows_loaded + batch.rows_quarantined + batch.rows_rejected
+            ), batch.batch_key
     # The report accounts for exactly what the warehouse recorded.
-    assert sorted(i for c in first["chunks"] for i in c["batch_ids"]) == [
+    assert sorted(i for c in first.chunks for i in c.batch_ids) == [
         b["batch_id"] for b in reference.batches
     ]
     for column in ("rows_in", "rows_loaded", "rows_quarantined", "rows_rejected"):
-        assert sum(c[column] for c in first["chunks"]) == sum(
+        assert sum(getattr(c, column) for c in first.chunks) == sum(
             b[column] for b in reference.batches
         ), column
-    assert first["touched_months"] == [FIRST, LAST]
+    assert first.touched_months == (FIRST, LAST)
     url = reference.warehouse.url
     before = table_checksums(url)
 
@@ -369,10 +369,10 @@ def test_a_second_backfill_finds_every_chunk_unchanged_and_changes_no_byte(
     after = table_checksums(url)
     assert {t for t in before.keys() | after.keys() if before.get(t) != after.get(t)} == set()
     assert before["core.fact_mfc_application"][0] > 0
-    assert [(c["source"], c["month"], c["status"], c["batches"]) for c in second["chunks"]] == [
+    assert [(c.source, c.month, c.status, c.batches) for c in second.chunks] == [
         (source, month, "skipped_unchanged", 0) for source, month in planned
     ]
-    assert second["touched_months"] == []
+    assert second.touched_months == ()
 
 
 # --- 2. corrections ----------------------------------------------------------------------
@@ -395,7 +395,7 @@ def first_fetch(
         warehouse = make_warehouse(url, world, tmp_path_factory.mktemp("corrections"))
         with pointed_at(warehouse, servers):
             report = run_backfill(sources=["epgu", "mfc", "omsu"], until=FIRST_FETCH)
-        assert [c for c in report["chunks"] if c["status"] == "failed"] == []
+        assert [c for c in report.chunks if c.status == "failed"] == []
         yield warehouse
 
 
@@ -437,16 +437,16 @@ def add_count(
 
 
 def assert_snapshot_recomputed(
-    report: dict[str, Any],
+    report: RunReport,
     agg_before: dict[tuple[Any, ...], dict[str, Any]],
     agg_after: dict[tuple[Any, ...], dict[str, Any]],
     expected_changes: dict[tuple[Any, ...], dict[str, int]],
 ) -> None:
     """The snapshot step refreshed the touched months: their counts moved exactly as the facts
     did, and every aggregate row of another month is untouched (lineage column included)."""
-    touched = {month_of(m) for m in report["touched_months"]}
-    assert report["snapshots"] is not None
-    assert report["snapshots"]["months_refreshed"] == report["touched_months"]
+    touched = {month_of(m) for m in report.touched_months}
+    assert report.snapshots is not None
+    assert report.snapshots["months_refreshed"] == list(report.touched_months)
     assert {k[0] for k in expected_changes} <= touched
     assert count_changes(agg_before, agg_after) == expected_changes
     untouched_before = {k: v for k, v in agg_before.items() if k[0] not in touched}
@@ -488,9 +488,9 @@ def test_a_redelivered_mfc_day_replaces_exactly_that_day(
         report = run_pipeline(FIRST, "mfc", FIRST_FETCH)
 
     after = rows_by(url, "core.fact_mfc_application", "export_day", "case_id")
-    (chunk,) = report["chunks"]
-    assert (chunk["status"], chunk["batches"], chunk["deliveries_new"]) == ("loaded", 1, 1)
-    ((new_batch_id, new_key),) = [(b["batch_id"], b["batch_key"]) for b in chunk["batch_summaries"]]
+    (chunk,) = report.chunks
+    assert (chunk.status, chunk.batches, chunk.deliveries_new) == ("loaded", 1, 1)
+    ((new_batch_id, new_key),) = [(b.batch_id, b.batch_key) for b in chunk.batch_summaries]
     assert new_key == old_batch["batch_key"]
     # Every other day: the very same rows, load batch included.
     assert {k: v for k, v in after.items() if k[0] != day} == {
@@ -516,7 +516,7 @@ def test_a_redelivered_mfc_day_replaces_exactly_that_day(
         agg_key = (fact["accepted_month"], fact["oktmo"], fact["service_code"])
         add_count(expected, agg_key, n_mfc=-1, n_total=-1)
     months = {month_of(FIRST)} | {r["accepted_month"] for k, r in before.items() if k[0] == day}
-    assert report["touched_months"] == sorted(f"{m:%Y-%m}" for m in months)
+    assert report.touched_months == tuple(sorted(f"{m:%Y-%m}" for m in months))
     assert_snapshot_recomputed(report, agg_before, aggregate(url), expected)
 
 
@@ -579,9 +579,9 @@ def test_a_replaced_omsu_workbook_replaces_exactly_that_municipality_month(
     with pointed_at(first_fetch, servers):
         report = run_pipeline(FIRST, "omsu", FIRST_FETCH)
 
-    (chunk,) = report["chunks"]
-    assert (chunk["status"], chunk["batches"], chunk["deliveries_new"]) == ("loaded", 1, 1)
-    ((new_batch_id, new_key),) = [(b["batch_id"], b["batch_key"]) for b in chunk["batch_summaries"]]
+    (chunk,) = report.chunks
+    assert (chunk.status, chunk.batches, chunk.deliveries_new) == ("loaded", 1, 1)
+    ((new_batch_id, new_key),) = [(b.batch_id, b.batch_key) for b in chunk.batch_summaries]
     assert new_key == old_batch["batch_key"]
     scope = (oktmo, month)
     edits = {
@@ -615,7 +615,7 @@ def test_a_replaced_omsu_workbook_replaces_exactly_that_municipality_month(
         assert {k: v for k, v in after.items() if k[:2] == scope} == expected, table
     expected_changes: dict[tuple[Any, ...], dict[str, int]] = {}
     add_count(expected_changes, (month, oktmo, service), n_omsu_direct=1, n_total=1)
-    assert report["touched_months"] == [FIRST]
+    assert report.touched_months == (FIRST,)
     assert_snapshot_recomputed(report, agg_before, aggregate(url), expected_changes)
 
 
@@ -657,8 +657,8 @@ def test_epgu_status_changes_update_exactly_the_changed_applications(
         report = run_pipeline(LAST, "epgu", AS_OF)
 
     after = rows_by(url, "core.fact_epgu_application", "application_id")
-    (chunk,) = report["chunks"]
-    assert chunk["status"] == "loaded"
+    (chunk,) = report.chunks
+    assert chunk.status == "loaded"
     # The first backfill fetched changes up to FIRST_FETCH (minus the safety lag), this run the
     # rest of February: exactly the applications whose latest version differs between the two
     # moments changed (new ones and status changes), with the later version's status.
@@ -675,10 +675,10 @@ def test_epgu_status_changes_update_exactly_the_changed_applications(
     for app in expected:
         fact = after[(app,)]
         assert (int(fact["updated_at"].timestamp()), fact["status"]) == later[app], app
-        assert fact["load_batch_id"] in chunk["batch_ids"], app
+        assert fact["load_batch_id"] in chunk.batch_ids, app
     # The snapshot: every month with a changed application is recomputed, by exactly the change.
     months = {month_of(LAST)} | {after[(a,)]["submitted_month"] for a in expected}
-    assert report["touched_months"] == sorted(f"{m:%Y-%m}" for m in months)
+    assert report.touched_months == tuple(sorted(f"{m:%Y-%m}" for m in months))
     changes = epgu_counts(after, mszu)
     for key, counts in epgu_counts(before, mszu).items():
         add_count(changes, key, **{c: -v for c, v in counts.items()})
@@ -910,7 +910,7 @@ def test_a_backfill_killed_inside_a_batch_resumes_to_the_uninterrupted_result(
     with pointed_at(warehouse, servers):
         resumed = run_backfill()
 
-    assert [c for c in resumed["chunks"] if c["status"] == "failed"] == []
+    assert [c for c in resumed.chunks if c.status == "failed"] == []
     assert_no_half_written_batch(url)
     assert content_differences(business_content(url), reference.content) == {}
 
@@ -962,10 +962,10 @@ def test_a_backfill_killed_in_its_snapshot_step_is_snapshotted_by_the_rerun(
         compute_snapshots(months=[FIRST], as_of=TODAY)
     recomputed = aggregate(url)
 
-    assert [c["status"] for c in resumed["chunks"]] == ["skipped_unchanged"]
+    assert [c.status for c in resumed.chunks] == ["skipped_unchanged"]
     assert sum(r["n_mfc"] for r in recomputed.values()) > 0
     # The killed run left its months marked stale in the transactions of its batches.
-    assert resumed["touched_months"] == [FIRST]
+    assert resumed.touched_months == (FIRST,)
     assert after_rerun == recomputed
 
 

@@ -36,6 +36,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType, TaskRun
 
+from egov.loading.backfill import ChunkReport, RunReport
 from egov.paths import PROJECT_ROOT
 from egov.simulator import FaultPlan, SimulatorServers
 from tests.integration.helpers import egov_settings, warehouse_engine
@@ -87,8 +88,8 @@ def faults(servers: SimulatorServers, **plans: FaultPlan) -> Iterator[None]:
         servers.set_faults("ekc", FaultPlan())
 
 
-def chunk_by_key(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(c["source"], c["month"]): c for c in report["chunks"]}
+def chunk_by_key(report: RunReport) -> dict[tuple[str, str | None], ChunkReport]:
+    return {(c.source, c.month): c for c in report.chunks}
 
 
 def batches_of(url: str, sources: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -137,7 +138,7 @@ def test_source_faults_within_the_retry_budget_load_exactly_the_undisturbed_ware
         assert servers.faults("epgu").script == []
         assert servers.faults("ekc").script == []
 
-    assert [c for c in report["chunks"] if c["status"] == "failed"] == []
+    assert [c for c in report.chunks if c.status == "failed"] == []
     assert_same_as_reference(fresh_database_url, reference, loaded_out_of_order=False)
 
 
@@ -161,13 +162,13 @@ def test_sources_down_beyond_the_budget_fail_their_chunks_by_name_and_the_others
     chunks = chunk_by_key(report)
     for month in (FIRST, LAST):
         epgu, ekc = chunks[("epgu", month)], chunks[("ekc", month)]
-        assert epgu["status"] == "failed" and ekc["status"] == "failed"
+        assert epgu.status == "failed" and ekc.status == "failed"
         # One clear message per chunk: source, window or day, attempts, what the server said.
-        assert epgu["error"].startswith(f"epgu window {month}-01T00:00+08:00..{month}-02T00:00")
-        assert "gave up after 4 attempts" in epgu["error"] and "503" in epgu["error"]
-        assert ekc["error"].startswith(f"ekc day {month}-01: gave up after 4 attempts")
-        assert "HTTP 503: Service Unavailable (nightly maintenance); Retry-After" in ekc["error"]
-    assert {k for k, c in chunks.items() if c["status"] == "failed"} == {
+        assert epgu.error.startswith(f"epgu window {month}-01T00:00+08:00..{month}-02T00:00")
+        assert "gave up after 4 attempts" in epgu.error and "503" in epgu.error
+        assert ekc.error.startswith(f"ekc day {month}-01: gave up after 4 attempts")
+        assert "HTTP 503: Service Unavailable (nightly maintenance); Retry-After" in ekc.error
+    assert {k for k, c in chunks.items() if c.status == "failed"} == {
         (s, m) for s in ("epgu", "ekc") for m in (FIRST, LAST)
     }
     # The file sources loaded exactly what the undisturbed run loaded.
@@ -176,14 +177,14 @@ def test_sources_down_beyond_the_budget_fail_their_chunks_by_name_and_the_others
     assert batches_of(url, ("epgu", "ekc")) == []
     assert_no_half_written_batch(url)
     # No indicators without ЕПГУ: the loaded months wait, marked stale, for a complete run.
-    assert report["snapshots"] is None and report["deferred_months"] == [FIRST, LAST]
+    assert report.snapshots is None and report.deferred_months == (FIRST, LAST)
     assert query(url, "SELECT count(*) AS n FROM core.snapshot") == [{"n": 0}]
 
     with pointed_at(warehouse, servers), egov_settings(QUICK_RETRIES):
         resumed = run_backfill()
 
-    assert [c for c in resumed["chunks"] if c["status"] == "failed"] == []
-    assert resumed["touched_months"] == [FIRST, LAST]
+    assert [c for c in resumed.chunks if c.status == "failed"] == []
+    assert resumed.touched_months == (FIRST, LAST)
     assert_same_as_reference(url, reference, loaded_out_of_order=True)
 
 
@@ -202,10 +203,10 @@ def test_a_cursor_that_always_expires_fails_the_epgu_chunk_naming_the_window_and
     ):
         report = run_backfill(sources=["epgu"])
 
-    (january, february) = report["chunks"]
-    assert january["status"] == february["status"] == "failed"
-    assert january["error"].startswith("epgu window 2024-01-01T00:00+08:00..2024-01-02T00:00+08:00")
-    assert "cursor expired (HTTP 410)" in january["error"]
+    (january, february) = report.chunks
+    assert january.status == february.status == "failed"
+    assert january.error.startswith("epgu window 2024-01-01T00:00+08:00..2024-01-02T00:00+08:00")
+    assert "cursor expired (HTTP 410)" in january.error
     assert query(fresh_database_url, "SELECT count(*) AS n FROM audit.load_batches") == [{"n": 0}]
 
 
@@ -327,7 +328,7 @@ def test_the_warehouse_server_stopped_and_restarted_between_batches_loses_nothin
     with pointed_at(warehouse, servers):
         resumed = run_backfill()
 
-    assert [c for c in resumed["chunks"] if c["status"] == "failed"] == []
+    assert [c for c in resumed.chunks if c.status == "failed"] == []
     assert_same_as_reference(url, reference, loaded_out_of_order=True)
     # The interrupted run either rode it out on its retries or failed chunks the re-run loaded.
     assert exit_code in (0, 1), child.output()

@@ -84,30 +84,30 @@ def test_a_form_rejected_for_an_unknown_oktmo_loads_after_the_reference_gains_it
         forgotten = _forget_municipality(engine, oktmo)
         land_inbox(engine, raw_store(settings), "omsu", settings)
         (rejected,), _ = validate_and_load(engine, raw_store(settings), "omsu")
-        assert rejected["status"] == "rejected"
-        assert "oktmo" in str(rejected["failed_rules"])
+        assert rejected.status == "rejected"
+        assert any("oktmo" in failed.rule for failed in rejected.failed_rules)
         deliveries_before = table_checksums(warehouse_env)["raw.deliveries"]
         form.unlink()  # the source is not asked again: only the raw store is read
 
         _restore_municipality(engine, forgotten)
         (reloaded,) = reprocess_source(engine, raw_store(settings), "omsu", MARCH, MARCH)
 
-        assert reloaded["status"] == "loaded"
-        assert reloaded["rows_in"] == rejected["rows_in"]
-        assert reloaded["rows_in"] == (
-            reloaded["rows_loaded"] + reloaded["rows_quarantined"] + reloaded["rows_rejected"]
+        assert reloaded.status == "loaded"
+        assert reloaded.rows_in == rejected.rows_in
+        assert reloaded.rows_in == (
+            reloaded.rows_loaded + reloaded.rows_quarantined + reloaded.rows_rejected
         )
         history = _batches(engine)
         assert [(b[0], b[1]) for b in history] == [
-            (rejected["batch_id"], "rejected"),
-            (reloaded["batch_id"], "loaded"),
+            (rejected.batch_id, "rejected"),
+            (reloaded.batch_id, "loaded"),
         ]
         assert history[0][2] is None and history[1][2] is not None
         with engine.connect() as conn:
             cited = conn.exec_driver_sql(
                 "SELECT DISTINCT load_batch_id FROM core.fact_omsu_service_figures"
             ).scalars()
-            assert list(cited) == [reloaded["batch_id"]]
+            assert list(cited) == [reloaded.batch_id]
         assert table_checksums(warehouse_env)["raw.deliveries"] == deliveries_before
 
 
@@ -118,14 +118,14 @@ def test_re_processing_twice_changes_nothing(
     with warehouse_engine(warehouse_env) as engine:
         land_inbox(engine, raw_store(settings), "omsu", settings)
         (loaded,), _ = validate_and_load(engine, raw_store(settings), "omsu")
-        assert loaded["status"] == "loaded"
+        assert loaded.status == "loaded"
 
     first = reprocess(source="omsu", from_month="2024-03", to_month="2024-03")
     after_first = table_checksums(warehouse_env)
     second = reprocess(source="omsu", from_month="2024-03", to_month="2024-03")
 
-    assert [b["status"] for b in first["chunks"][0]["batch_summaries"]] == ["loaded"]
-    (unchanged,) = second["chunks"][0]["batch_summaries"]
-    assert unchanged["status"] == "skipped_unchanged"
-    assert unchanged["message"].startswith("same verdict as batch")
+    assert [b.status for b in first.chunks[0].batch_summaries] == ["loaded"]
+    (unchanged,) = second.chunks[0].batch_summaries
+    assert unchanged.status == "skipped_unchanged"
+    assert unchanged.message.startswith("same verdict as batch")
     assert table_checksums(warehouse_env) == after_first

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from egov.quality.load import validate_and_load
+from egov.quality.summary import BatchSummary
 from egov.settings import get_settings
 from egov.simulator import generate_world
 from egov.sources.ingest import land_inbox, raw_store
@@ -44,23 +45,23 @@ def test_the_previous_file_put_back_after_a_rejected_correction_is_skipped_uncha
     original = export.read_bytes()
     with warehouse_engine(warehouse_env) as engine:
 
-        def deliver(content: bytes) -> list[dict[str, object]]:
+        def deliver(content: bytes) -> list[BatchSummary]:
             export.write_bytes(content)
             land_inbox(engine, raw_store(settings), "mfc", settings)
             batches, _ = validate_and_load(engine, raw_store(settings), "mfc")
             return batches
 
         (first,) = deliver(original)
-        assert first["status"] == "loaded"
+        assert first.status == "loaded"
         header = original.split(b"\r\n", 1)[0] + b"\r\n"
         (empty,) = deliver(header)  # a correction that empties the day is rejected
-        assert empty["status"] == "rejected"
+        assert empty.status == "rejected"
         before = table_checksums(warehouse_env)
 
         (again,) = deliver(original)
 
-        assert again["status"] == "skipped_unchanged"
-        assert again["message"] == f"same checksum as batch {first['batch_id']}"
+        assert again.status == "skipped_unchanged"
+        assert again.message == f"same checksum as batch {first.batch_id}"
         after = table_checksums(warehouse_env)
         assert after["core.fact_mfc_application"] == before["core.fact_mfc_application"]
         with engine.connect() as conn:
@@ -68,5 +69,5 @@ def test_the_previous_file_put_back_after_a_rejected_correction_is_skipped_uncha
             facts_batch = conn.exec_driver_sql(
                 "SELECT DISTINCT load_batch_id FROM core.fact_mfc_application"
             ).scalars()
-            assert list(facts_batch) == [first["batch_id"]]  # the facts still cite the original
-        assert (last["batch_id"], last["status"]) == (again["batch_id"], "skipped_unchanged")
+            assert list(facts_batch) == [first.batch_id]  # the facts still cite the original
+        assert (last["batch_id"], last["status"]) == (again.batch_id, "skipped_unchanged")

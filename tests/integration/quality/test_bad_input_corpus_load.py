@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from egov.quality.load import validate_and_load
+from egov.quality.summary import BatchSummary, FailedRule
 from egov.settings import Settings
 from egov.sources.ekc import EkcClient
 from egov.sources.ekc.landing import land_ekc_day
@@ -63,7 +64,7 @@ class Warehouse:
     """Inbox entry name -> why landing ignored it."""
     fetch_errors: dict[str, DeliveryError] = field(default_factory=dict)
     """Case file -> the DeliveryError that stopped the fetch of its ЕПГУ window."""
-    summaries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    summaries: dict[tuple[str, str], BatchSummary] = field(default_factory=dict)
     """(source, batch key) -> the batch summary validate_and_load returned."""
 
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -138,7 +139,7 @@ def warehouse(
                 land_ekc_day(engine, loaded.store, ekc, case.period()[0])
         for source in ("epgu", "mfc", "omsu", "ekc"):
             summaries, _ = validate_and_load(engine, loaded.store, source)
-            loaded.summaries |= {(source, str(s["batch_key"])): s for s in summaries}
+            loaded.summaries |= {(source, s.batch_key): s for s in summaries}
         yield loaded
 
 
@@ -400,7 +401,7 @@ def _ekc_day(day: date, ids: list[str]) -> bytes:
 
 def _land_and_load(
     engine: Engine, store: RawStore, day: date, content: bytes, today: date | None = None
-) -> list[dict[str, Any]]:
+) -> list[BatchSummary]:
     """Land one ЕКЦ day's export and run the gate: the batch summaries of the run."""
     client = EkcClient(
         "http://ekc.invalid",
@@ -439,18 +440,18 @@ def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day
             engine, store, date(2024, 3, 12), _ekc_day(date(2024, 3, 12), ids)
         )
 
-        assert (day_12["status"], day_12["rows_in"]) == ("partial", 25)
-        assert (day_12["rows_loaded"], day_12["rows_quarantined"], day_12["rows_rejected"]) == (
+        assert (day_12.status, day_12.rows_in) == ("partial", 25)
+        assert (day_12.rows_loaded, day_12.rows_quarantined, day_12.rows_rejected) == (
             24,
             1,
             0,
         )
         [batch] = loaded.rows(
-            "SELECT * FROM audit.load_batches WHERE batch_id = :id", id=day_12["batch_id"]
+            "SELECT * FROM audit.load_batches WHERE batch_id = :id", id=day_12.batch_id
         )
         assert batch["rows_in"] == batch["rows_loaded"] + batch["rows_quarantined"]
         [held] = loaded.rows(
-            "SELECT * FROM audit.quarantine WHERE batch_id = :id", id=day_12["batch_id"]
+            "SELECT * FROM audit.quarantine WHERE batch_id = :id", id=day_12.batch_id
         )
         assert (held["rule"], held["failed_rules"], held["column_name"]) == (
             "call_id_is_unique_across_days",
@@ -464,7 +465,7 @@ def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day
         assert held["raw_values"]["call_id"] == REPEATED
         [result] = loaded.rows(
             "SELECT * FROM audit.expectation_results WHERE batch_id = :id AND expectation = :rule",
-            id=day_12["batch_id"],
+            id=day_12.batch_id,
             rule="call_id_is_unique_across_days",
         )
         assert (result["success"], result["element_count"], result["unexpected_count"]) == (
@@ -474,10 +475,10 @@ def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day
         )
         # The earlier day's fact is untouched; the 12th loaded its own 24 calls.
         [after] = loaded.rows("SELECT * FROM core.fact_ekc_call WHERE call_id = :id", id=REPEATED)
-        assert after == before and after["load_batch_id"] == day_11["batch_id"]
+        assert after == before and after["load_batch_id"] == day_11.batch_id
         [count] = loaded.rows(
             "SELECT count(*) AS n FROM core.fact_ekc_call WHERE load_batch_id = :id",
-            id=day_12["batch_id"],
+            id=day_12.batch_id,
         )
         assert count["n"] == 24
 
@@ -490,7 +491,7 @@ def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day
         # so the call is not held against itself, and the 12th stays as it was.
         fixed = first.content.replace(b",-15,", b",15,")
         [again] = _land_and_load(engine, store, date(2024, 3, 11), fixed)
-        assert (again["status"], again["rows_loaded"], again["rows_quarantined"]) == (
+        assert (again.status, again.rows_loaded, again.rows_quarantined) == (
             "loaded",
             20,
             0,
@@ -498,11 +499,11 @@ def test_a_call_id_already_loaded_for_another_day_is_quarantined_naming_that_day
         [moved] = loaded.rows("SELECT * FROM core.fact_ekc_call WHERE call_id = :id", id=REPEATED)
         assert (moved["call_date"], moved["load_batch_id"]) == (
             date(2024, 3, 11),
-            again["batch_id"],
+            again.batch_id,
         )
         assert loaded.rows(
             "SELECT batch_id FROM audit.quarantine WHERE rule = 'call_id_is_unique_across_days'"
-        ) == [{"batch_id": day_12["batch_id"]}]
+        ) == [{"batch_id": day_12.batch_id}]
 
 
 def test_a_day_repeating_another_days_calls_is_rejected_and_that_day_stays_loaded(
@@ -519,19 +520,15 @@ def test_a_day_repeating_another_days_calls_is_rejected_and_that_day_stays_loade
         [day_11] = _land_and_load(engine, store, date(2024, 3, 11), first.content)
         facts = loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id")
         [second] = _land_and_load(engine, store, date(2024, 3, 12), repeat)
-        assert second["status"] == "rejected"
-        assert (second["rows_in"], second["rows_loaded"], second["rows_quarantined"]) == (20, 0, 0)
-        assert second["rows_rejected"] == 20
-        assert second["failed_rules"] == [
-            {
-                "rule": "call_id_is_unique_across_days",
-                "severity": "blocking",
-                "unexpected_count": 19,
-            }
-        ]
-        assert second["message"] == "rejected: call_id_is_unique_across_days (blocking, 19)"
+        assert second.status == "rejected"
+        assert (second.rows_in, second.rows_loaded, second.rows_quarantined) == (20, 0, 0)
+        assert second.rows_rejected == 20
+        assert second.failed_rules == (
+            FailedRule("call_id_is_unique_across_days", "blocking", unexpected_count=19),
+        )
+        assert second.message == "rejected: call_id_is_unique_across_days (blocking, 19)"
         assert loaded.rows("SELECT * FROM core.fact_ekc_call ORDER BY call_id") == facts
-        assert {f["load_batch_id"] for f in facts} == {day_11["batch_id"]}
+        assert {f["load_batch_id"] for f in facts} == {day_11.batch_id}
         assert validate_and_load(engine, store, "ekc")[0] == []
 
 
@@ -550,10 +547,10 @@ def test_a_final_ekc_export_without_calls_is_rejected_and_the_day_stays_loaded(
         # Re-fetched two days later, when the export can no longer grow: a broken export.
         [final] = _land_and_load(engine, store, day, empty.content, today=date(2024, 3, 13))
 
-        assert (final["status"], final["rows_in"]) == ("rejected", 0)
+        assert (final.status, final.rows_in) == ("rejected", 0)
         [rule] = loaded.rows(
             "SELECT * FROM audit.expectation_results WHERE batch_id = :id AND expectation = :rule",
-            id=final["batch_id"],
+            id=final.batch_id,
             rule="final_export_is_not_empty",
         )
         assert not rule["success"] and rule["severity"] == "blocking"
@@ -563,4 +560,4 @@ def test_a_final_ekc_export_without_calls_is_rejected_and_the_day_stays_loaded(
         [today] = _land_and_load(
             engine, store, date(2024, 3, 14), empty.content, today=date(2024, 3, 14)
         )
-        assert today["status"] == "loaded"
+        assert today.status == "loaded"

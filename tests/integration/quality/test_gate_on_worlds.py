@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from egov.quality.summary import BatchSummary
 from egov.settings import get_settings
 from egov.simulator import EkcStore, EpguStore, SimClock, SimulatorServers, generate_world
 from egov.sources.contract import IRKUTSK
@@ -84,7 +85,7 @@ class Loaded:
     """batch_key -> expectation -> result row."""
     quarantined: set[tuple[str, str]]
     """(file, service code) of quarantined form rows."""
-    flow_batches: list[dict[str, Any]]
+    flow_batches: list[BatchSummary]
 
 
 def _run_world(world: Path, url: str, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Loaded:
@@ -107,12 +108,12 @@ def _run_world(world: Path, url: str, tmp: Path, monkeypatch: pytest.MonkeyPatch
         }.items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()
-        flow_batches: list[dict[str, Any]] = []
+        flow_batches: list[BatchSummary] = []
         # Forms last, so their reconciliation finds the epgu and mfc months complete.
-        flow_batches += ingest_epgu_applications(until=EPGU_UNTIL)["batches"]
-        flow_batches += ingest_ekc_calls(today=EKC_TODAY)["batches"]
-        flow_batches += ingest_mfc_exports()["batches"]
-        flow_batches += ingest_omsu_reports()["batches"]
+        flow_batches += ingest_epgu_applications(until=EPGU_UNTIL).batches
+        flow_batches += ingest_ekc_calls(today=EKC_TODAY).batches
+        flow_batches += ingest_mfc_exports().batches
+        flow_batches += ingest_omsu_reports().batches
     get_settings.cache_clear()
     with warehouse_engine(url) as engine, engine.connect() as conn:
         batches = {

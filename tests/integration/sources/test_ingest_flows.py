@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -29,8 +28,8 @@ from egov.simulator import (
 )
 from egov.sources.contract import IRKUTSK
 from egov.sources.http import SourceRejectedError
-from egov.sources.ingest_summary import ingest_summary_markdown
-from egov.sources.landing import read_watermark
+from egov.sources.ingest_summary import IngestReport, ingest_summary_markdown
+from egov.sources.landing import DeliveryOutcome, read_watermark
 from flows.ingest import (
     ingest_ekc_calls,
     ingest_epgu_applications,
@@ -80,8 +79,8 @@ def sources(
     get_settings.cache_clear()
 
 
-def first_day_rows(result: dict[str, list[dict[str, Any]]], key: str) -> int:
-    return next(int(b["rows_in"]) for b in result["batches"] if b["batch_key"] == key)
+def first_day_rows(result: IngestReport, key: str) -> int:
+    return next(b.rows_in for b in result.batches if b.batch_key == key)
 
 
 def _deliveries(url: str) -> list[tuple[str, str]]:
@@ -102,15 +101,15 @@ def test_epgu_lands_every_application_version_of_the_windows_exactly_once(
     before = table_checksums(warehouse_env)
     again = ingest_epgu_applications(until=EPGU_UNTIL)
 
-    batches = result["batches"]
-    assert sum(b["rows_in"] for b in batches) == int(np.count_nonzero(in_windows)) > 0
-    assert sum(b["rows_loaded"] for b in batches) == sum(b["rows_in"] for b in batches)
-    assert {b["status"] for b in batches} == {"loaded"}
-    assert all(o["status"] == "new" for o in result["deliveries"])
+    batches = result.batches
+    assert sum(b.rows_in for b in batches) == int(np.count_nonzero(in_windows)) > 0
+    assert sum(b.rows_loaded for b in batches) == sum(b.rows_in for b in batches)
+    assert {b.status for b in batches} == {"loaded"}
+    assert all(o.status == "new" for o in result.deliveries)
     window_keys = {key for source, key in _deliveries(warehouse_env) if "page" not in key}
     assert len(window_keys) == 3  # one manifest per day window, 1..4 March
     # The high-water mark stands at the end: a second run has nothing to fetch or write.
-    assert again == {"deliveries": [], "batches": []}
+    assert again == IngestReport(deliveries=(), batches=())
     assert table_checksums(warehouse_env) == before
 
 
@@ -122,12 +121,12 @@ def test_ekc_refetches_the_last_two_days_and_finds_them_unchanged(
     second = ingest_ekc_calls(today=date(2024, 3, 30))
 
     days = [f"calls 2024-03-{d}" for d in range(25, 30)]
-    assert [o["delivery_key"] for o in first["deliveries"]] == days
-    assert [b["batch_key"] for b in first["batches"]] == days
-    assert all(b["rows_in"] == b["rows_loaded"] > 300 for b in first["batches"])
-    assert {o["status"] for o in second["deliveries"]} == {"unchanged"}
-    assert "calls 2024-03-29" in {o["delivery_key"] for o in second["deliveries"]}
-    assert second["batches"] == []
+    assert [o.delivery_key for o in first.deliveries] == days
+    assert [b.batch_key for b in first.batches] == days
+    assert all(b.rows_in == b.rows_loaded > 300 for b in first.batches)
+    assert {o.status for o in second.deliveries} == {"unchanged"}
+    assert "calls 2024-03-29" in {o.delivery_key for o in second.deliveries}
+    assert second.batches == ()
     assert table_checksums(warehouse_env) == before
 
 
@@ -140,15 +139,14 @@ def test_a_redelivered_mfc_day_is_landed_as_a_change_of_that_day_only(
     corrected.write_bytes(corrected.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\r\n")
     second = ingest_mfc_exports()
 
-    assert len(first["batches"]) == 29 + 31  # every day of February and March 2024
+    assert len(first.batches) == 29 + 31  # every day of February and March 2024
     assert all(
-        b["rows_in"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_rejected"]
-        for b in first["batches"]
+        b.rows_in == b.rows_loaded + b.rows_quarantined + b.rows_rejected for b in first.batches
     )
-    changed = [o["delivery_key"] for o in second["deliveries"] if o["status"] != "unchanged"]
+    changed = [o.delivery_key for o in second.deliveries if o.status != "unchanged"]
     assert changed == ["mfc_20240305.csv"]
-    assert [b["batch_key"] for b in second["batches"]] == ["mfc_20240305.csv"]
-    assert second["batches"][0]["rows_in"] == first_day_rows(first, "mfc_20240305.csv") - 1
+    assert [b.batch_key for b in second.batches] == ["mfc_20240305.csv"]
+    assert second.batches[0].rows_in == first_day_rows(first, "mfc_20240305.csv") - 1
 
 
 def test_omsu_workbooks_land_and_parse_and_a_badly_named_file_is_reported_not_skipped(
@@ -158,16 +156,16 @@ def test_omsu_workbooks_land_and_parse_and_a_badly_named_file_is_reported_not_sk
     (local_world / "inbox" / "omsu" / "report March.xlsx").write_bytes(b"not a report")
     result = ingest_omsu_reports()
 
-    landed = [o for o in result["deliveries"] if o["status"] == "new"]
-    ignored = [o for o in result["deliveries"] if o["status"] == "ignored"]
+    landed = [o for o in result.deliveries if o.status == "new"]
+    ignored = [o for o in result.deliveries if isinstance(o, DeliveryOutcome)]
     expected_files = len(list((world / "inbox" / "omsu").glob("omsu_*.xlsx")))
-    assert len(landed) == len(result["batches"]) == expected_files > 0
+    assert len(landed) == len(result.batches) == expected_files > 0
     assert all(
-        b["rows_in"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_rejected"]
-        for b in result["batches"]
+        b.rows_in == b.rows_loaded + b.rows_quarantined + b.rows_rejected for b in result.batches
     )
-    assert [o["delivery_key"] for o in ignored] == ["report March.xlsx"]
-    assert "does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx" in ignored[0]["error"]
+    assert [o.delivery_key for o in ignored] == ["report March.xlsx"]
+    assert [o.status for o in ignored] == ["ignored"]
+    assert "does not match omsu_<8-digit OKTMO>_<YYYY-MM>.xlsx" in str(ignored[0].error)
 
 
 def test_a_missing_past_ekc_day_stops_the_run_before_it_so_no_gap_is_left(
@@ -184,9 +182,9 @@ def test_a_missing_past_ekc_day_stops_the_run_before_it_so_no_gap_is_left(
 
     assert mark is not None and mark.astimezone(IRKUTSK).date() == date(2024, 3, 25)
     # The next run starts again at the landed day (it may still have grown) and the missing one.
-    keys = [o["delivery_key"] for o in resumed["deliveries"]]
+    keys = [o.delivery_key for o in resumed.deliveries]
     assert keys[:2] == ["calls 2024-03-25", "calls 2024-03-26"]
-    assert resumed["deliveries"][1]["status"] == "new"
+    assert resumed.deliveries[1].status == "new"
 
 
 def test_the_source_credentials_reach_neither_the_warehouse_nor_the_raw_store(
@@ -201,7 +199,7 @@ def test_the_source_credentials_reach_neither_the_warehouse_nor_the_raw_store(
         rows = "\n".join(manifest.scalars())
     blobs = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "raw").rglob("*.gz"))
     summary = ingest_summary_markdown(
-        "epgu", epgu["deliveries"] + ekc["deliveries"], epgu["batches"] + ekc["batches"]
+        "epgu", epgu.deliveries + ekc.deliveries, epgu.batches + ekc.batches
     )
 
     docs = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "data-docs").rglob("*.html"))

@@ -25,9 +25,9 @@ from egov.reference.bundle import read_reference_bundle
 from egov.simulator import MFC_INBOX, OMSU_INBOX, generate_world, month_bounds, month_range
 from egov.simulator import mfc as mfc_files
 from egov.simulator import omsu as omsu_files
-from egov.sources.inbox import parse_omsu_name
 from egov.sources.mfc import parse_mfc_csv
 from egov.sources.omsu import APPLICATION_COLUMNS, OmsuReport, parse_omsu_workbook
+from egov.sources.omsu.naming import parse_omsu_name
 from egov.sources.records import DeliveryError, Finding, ParsedDelivery
 
 pytestmark = pytest.mark.integration

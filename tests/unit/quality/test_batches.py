@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
 from egov.quality.batches import rejected_batches, touched_months
+from egov.quality.summary import BatchSummary, BatchSummaryStatus
 
 
 def summary(
-    source: str, start: str, end: str | None = None, status: str = "loaded", **more: Any
-) -> dict[str, Any]:
-    return {
-        "source": source,
-        "period_start": start,
-        "period_end": end or start,
-        "status": status,
-        **more,
-    }
+    source: str,
+    start: str,
+    end: str | None = None,
+    status: BatchSummaryStatus = "loaded",
+    batch_id: int = 1,
+    message: str = "",
+) -> BatchSummary:
+    return BatchSummary(
+        source=source,
+        batch_id=batch_id,
+        batch_key=f"{source} {start}",
+        oktmo=None,
+        period_start=date.fromisoformat(start),
+        period_end=date.fromisoformat(end or start),
+        status=status,
+        rows_in=0,
+        rows_loaded=0,
+        rows_quarantined=0,
+        rows_rejected=0,
+        message=message or status,
+    )
 
 
 def test_no_batches_touch_no_month() -> None:
@@ -80,7 +92,8 @@ def test_months_are_unique_and_sorted() -> None:
 )
 def test_rejected_batches_carry_a_readable_period(start: str, end: str, period: str) -> None:
     batch = summary("omsu", start, end, status="rejected", batch_id=9, message="rejected: x")
-    assert rejected_batches([batch]) == [{**batch, "period": period}]
+    assert rejected_batches([batch]) == [batch]
+    assert batch.period_label == period
 
 
 def test_only_rejected_batches_are_listed_in_order() -> None:
@@ -90,6 +103,5 @@ def test_only_rejected_batches_are_listed_in_order() -> None:
         summary("mfc", "2024-03-07", status="loaded", batch_id=3),
         summary("ekc", "2024-03-04", status="rejected", batch_id=4),
     ]
-    assert [b["batch_id"] for b in rejected_batches(batches)] == [1, 4]
+    assert [b.batch_id for b in rejected_batches(batches)] == [1, 4]
     assert rejected_batches(batches[1:3]) == []
-    assert "period" not in batches[0]  # the summaries themselves are left alone

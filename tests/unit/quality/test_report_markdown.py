@@ -1,36 +1,39 @@
-"""The per-run quality markdown is built from plain batch dicts, no database needed."""
+"""The per-run quality markdown is built from plain batch summaries, no database needed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
 
 from egov.quality.report import month_bounds, quality_summary_markdown, short_detail
+from egov.quality.suites import RuleSeverity
+from egov.quality.summary import BatchSummary, BatchSummaryStatus, FailedRule
 
 
 def _batch(
     source: str,
     key: str,
-    status: str,
+    status: BatchSummaryStatus,
     rows: tuple[int, int, int, int],
-    failed: Sequence[tuple[str, str, int]] = (),
+    failed: Sequence[tuple[str, RuleSeverity, int]] = (),
     message: str = "",
-) -> dict[str, Any]:
+) -> BatchSummary:
     rows_in, loaded, quarantined, rejected = rows
-    return {
-        "source": source,
-        "batch_key": key,
-        "status": status,
-        "rows_in": rows_in,
-        "rows_loaded": loaded,
-        "rows_quarantined": quarantined,
-        "rows_rejected": rejected,
-        "message": message,
-        "failed_rules": [
-            {"rule": rule, "severity": severity, "unexpected_count": count}
-            for rule, severity, count in failed
-        ],
-    }
+    return BatchSummary(
+        source=source,
+        batch_id=1,
+        batch_key=key,
+        oktmo=None,
+        period_start=date(2024, 3, 1),
+        period_end=date(2024, 3, 1),
+        status=status,
+        rows_in=rows_in,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        rows_rejected=rejected,
+        message=message,
+        failed_rules=tuple(FailedRule(rule, severity, count) for rule, severity, count in failed),
+    )
 
 
 def _table_rows(markdown: str, first_cell: str) -> list[list[str]]:

@@ -100,7 +100,7 @@ def test_same_inputs_give_byte_identical_worlds(
 def test_manifest_describes_the_world(clean: tuple[Path, dict[str, Any]]) -> None:
     out, manifest = clean
     assert json.loads((out / "world.json").read_text(encoding="utf-8")) == manifest
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert (manifest["first_month"], manifest["last_month"]) == (FIRST, LAST)
     assert (manifest["scale"], manifest["seed"], manifest["defects"]) == (SCALE, 20240321, "none")
     assert manifest["injected_defects"] == [] and manifest["missing_reports"] == []

@@ -25,17 +25,9 @@ from egov.quality.gate import PARSER_RULE, BatchVerdict, validate_batches
 from egov.quality.suites import gx_runtime
 from egov.sources.epgu import EpguClient
 from egov.sources.http import RetryPolicy
-from egov.sources.inbox import (
-    InboxFile,
-    InboxKey,
-    InboxNameError,
-    inbox_path,
-    parse_mfc_name,
-    parse_omsu_name,
-    read_inbox_file,
-    scan_mfc_inbox,
-    scan_omsu_inbox,
-)
+from egov.sources.inbox import InboxFile, InboxKey, InboxNameError, inbox_path, read_inbox_file
+from egov.sources.mfc.naming import parse_mfc_name, scan_mfc_inbox
+from egov.sources.omsu.naming import parse_omsu_name, scan_omsu_inbox
 from egov.sources.records import DeliveryError, RowReject
 from tests.corpus.build_corpus import build
 from tests.corpus.cases import (

@@ -12,14 +12,12 @@ from egov.sources.inbox import (
     IgnoredFile,
     InboxFile,
     InboxNameError,
-    OmsuKey,
+    MunicipalityMonth,
     inbox_path,
-    parse_mfc_name,
-    parse_omsu_name,
     read_inbox_file,
-    scan_mfc_inbox,
-    scan_omsu_inbox,
 )
+from egov.sources.mfc.naming import parse_mfc_name, scan_mfc_inbox
+from egov.sources.omsu.naming import parse_omsu_name, scan_omsu_inbox
 from egov.sources.records import DeliveryError
 
 
@@ -84,9 +82,9 @@ def test_omsu_inbox_keys_are_oktmo_and_month(tmp_path: Path) -> None:
     scan = scan_omsu_inbox(tmp_path)
 
     assert [f.key for f in scan.files] == [
-        OmsuKey("25701000", date(2024, 1, 1)),
-        OmsuKey("25701000", date(2024, 2, 1)),
-        OmsuKey("25703000", date(2024, 1, 1)),
+        MunicipalityMonth("25701000", date(2024, 1, 1)),
+        MunicipalityMonth("25701000", date(2024, 2, 1)),
+        MunicipalityMonth("25703000", date(2024, 1, 1)),
     ]
     assert all(f.source == "omsu" for f in scan.files)
     assert (scan.files[2].oktmo, scan.files[2].month) == ("25703000", date(2024, 1, 1))
@@ -193,7 +191,9 @@ def test_read_inbox_file_of_a_vanished_file_is_an_error(tmp_path: Path) -> None:
 
 def test_name_parsers() -> None:
     assert parse_mfc_name("mfc_20240229.csv") == date(2024, 2, 29)
-    assert parse_omsu_name("omsu_25701000_2024-12.xlsx") == OmsuKey("25701000", date(2024, 12, 1))
+    assert parse_omsu_name("omsu_25701000_2024-12.xlsx") == MunicipalityMonth(
+        "25701000", date(2024, 12, 1)
+    )
     for bad in ("mfc_20230229.csv", "mfc_20240305.csv ", "mfc_２０２４0305.csv"):
         with pytest.raises(InboxNameError):
             parse_mfc_name(bad)

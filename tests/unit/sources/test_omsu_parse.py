@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from egov.sources.omsu import OmsuKey, OmsuReport, parse_omsu_name, parse_omsu_workbook
+from egov.sources.omsu import MunicipalityMonth, OmsuReport, parse_omsu_name, parse_omsu_workbook
 from egov.sources.records import DeliveryError, Finding
 
 NAME = "omsu_25701000_2024-03.xlsx"
@@ -176,7 +176,7 @@ def test_good_workbook_gives_typed_records_title_and_totals() -> None:
 
 
 def test_parse_omsu_name() -> None:
-    assert parse_omsu_name(NAME) == OmsuKey("25701000", date(2024, 3, 1))
+    assert parse_omsu_name(NAME) == MunicipalityMonth("25701000", date(2024, 3, 1))
 
 
 def test_a_name_that_is_not_a_delivery_name_is_an_error() -> None:
