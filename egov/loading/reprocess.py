@@ -19,15 +19,20 @@ from sqlalchemy.engine import Connection, Engine
 from egov.calendar import month_end
 from egov.quality.fingerprint import verdict_fingerprint
 from egov.quality.gate import validate_batches
-from egov.quality.inputs import BatchInput, PendingDelivery
+from egov.quality.inputs import BatchInput
 from egov.quality.load import check_in_transaction, read_batch_input
-from egov.quality.pending import CHUNK_BATCHES, chunk_pending, history_since, select_reference
+from egov.quality.pending import (
+    CHUNK_BATCHES,
+    chunk_pending,
+    history_since,
+    select_landed,
+    select_reference,
+)
 from egov.quality.summary import BatchSummary
-from egov.quality.unchanged import period_lock_name, skipped_summary
+from egov.quality.unchanged import skipped_summary, take_period_lock
 from egov.quality.verdicts import BatchVerdict
 from egov.quality.write import batch_summary, mark_stale_months, stale_months, write_verdict
 from egov.sources.landing import RawStore
-from egov.sources.registry import source_spec
 from egov.warehouse.sql import run_sql
 
 log = logging.getLogger("egov.loading")
@@ -40,34 +45,6 @@ class LatestVerdict:
     batch_id: int
     status: str
     verdict_sha256: str | None
-
-
-def select_landed(
-    conn: Connection, source: str, first_month: date, last_month: date
-) -> list[PendingDelivery]:
-    """The latest delivery under each key of the source whose period overlaps the months."""
-    rows = run_sql(
-        conn,
-        "quality/select_landed_deliveries",
-        {
-            "source": source,
-            "batch_media_type": source_spec(source).batch_media_type,
-            "first_day": first_month,
-            "last_day": month_end(last_month),
-        },
-    ).mappings()
-    return [
-        PendingDelivery(
-            int(r["delivery_id"]),
-            str(r["delivery_key"]),
-            r["period_start"],
-            r["period_end"],
-            str(r["checksum_sha256"]),
-            dict(r["metadata"] or {}),
-            int(r["load_bytes"] or 0),
-        )
-        for r in rows
-    ]
 
 
 def select_latest_verdicts(
@@ -91,9 +68,7 @@ def lock_current(conn: Connection, batch: BatchInput, latest: LatestVerdict | No
     The same lock as the ordinary load, so a re-processing and an ingest run of the same period
     write one after the other, and two re-processings of one delivery write it once.
     """
-    lock_name = period_lock_name(batch.source, batch.period_start, batch.period_end, batch.oktmo)
-    run_sql(conn, "loading/set_batch_commit_asynchronous")
-    run_sql(conn, "loading/acquire_period_lock", {"lock_name": lock_name})
+    take_period_lock(conn, batch)
     is_current = run_sql(
         conn,
         "loading/select_delivery_is_current",
@@ -121,7 +96,9 @@ def reprocess_source(
     `skipped_unchanged` and writes nothing.
     """
     with engine.connect() as conn:
-        landed = select_landed(conn, source, first_month, last_month)
+        landed = select_landed(
+            conn, source, pending_only=False, first_day=first_month, last_day=month_end(last_month)
+        )
     summaries: list[BatchSummary] = []
     for chunk in chunk_pending(landed, max_batches):
         started_at = datetime.now(UTC)

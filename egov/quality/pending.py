@@ -30,10 +30,29 @@ CHUNK_BYTES = 48 * 1024 * 1024
 
 def select_pending(conn: Connection, source: str) -> list[PendingDelivery]:
     """Landed, not yet validated deliveries of a source, the latest per key, in period order."""
+    return select_landed(conn, source, pending_only=True)
+
+
+def select_landed(
+    conn: Connection,
+    source: str,
+    *,
+    pending_only: bool,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> list[PendingDelivery]:
+    """The latest delivery under each key of a source, in period order: only those no batch
+    has validated yet, or every one whose period overlaps the days (re-processing)."""
     rows = run_sql(
         conn,
-        "quality/select_pending_deliveries",
-        {"source": source, "batch_media_type": source_spec(source).batch_media_type},
+        "quality/select_landed_deliveries",
+        {
+            "source": source,
+            "batch_media_type": source_spec(source).batch_media_type,
+            "pending_only": pending_only,
+            "first_day": first_day,
+            "last_day": last_day,
+        },
     ).mappings()
     return [
         PendingDelivery(

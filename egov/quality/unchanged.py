@@ -24,17 +24,24 @@ def period_lock_name(source: str, period_start: date, period_end: date, oktmo: s
     return f"{name}/{oktmo}" if oktmo else name
 
 
-def lock_period(conn: Connection, batch: BatchInput) -> bool:
-    """Take the batch's period lock for this transaction; False if another run loaded it since.
+def take_period_lock(conn: Connection, batch: BatchInput) -> None:
+    """Wait for the batch's (source, period) advisory lock, held until the transaction ends.
 
-    Two runs may validate the same pending delivery at once; only the first to get the lock
-    writes it, the other finds it no longer pending (or superseded) and leaves it alone. The
-    transaction commits without waiting for its WAL flush (see the SQL file for why that is
+    The transaction commits without waiting for its WAL flush (see the SQL file for why that is
     safe): one fsync per batch was a fifth of a small backfill.
     """
     lock_name = period_lock_name(batch.source, batch.period_start, batch.period_end, batch.oktmo)
     run_sql(conn, "loading/set_batch_commit_asynchronous")
     run_sql(conn, "loading/acquire_period_lock", {"lock_name": lock_name})
+
+
+def lock_period(conn: Connection, batch: BatchInput) -> bool:
+    """Take the batch's period lock for this transaction; False if another run loaded it since.
+
+    Two runs may validate the same pending delivery at once; only the first to get the lock
+    writes it, the other finds it no longer pending (or superseded) and leaves it alone.
+    """
+    take_period_lock(conn, batch)
     is_pending = run_sql(
         conn, "loading/select_delivery_is_pending", {"delivery_id": batch.delivery_ids[0]}
     ).scalar()
