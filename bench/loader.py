@@ -35,19 +35,28 @@ def gate(
     source: str, engine: Any, store: Any, figures: StepFigures, spool: Spool, max_batches: int
 ) -> None:
     """The loop of validate_and_load with each step timed; staged rows spooled untimed."""
-    from egov.quality import load
     from egov.quality.gate import validate_batches
+    from egov.quality.load import check_in_transaction, read_batch_input
+    from egov.quality.pending import (
+        CHUNK_BATCHES,
+        chunk_pending,
+        history_since,
+        select_pending,
+        select_reference,
+    )
+    from egov.quality.unchanged import lock_period
+    from egov.quality.write import mark_stale_months, stale_months, write_verdict
 
     started = time.perf_counter()
     with engine.connect() as conn:
-        pending = load.select_pending(conn, source)
+        pending = select_pending(conn, source)
     figures.parse_s += time.perf_counter() - started
-    for chunk in load.chunk_pending(pending, max_batches or load.CHUNK_BATCHES):
+    for chunk in chunk_pending(pending, max_batches or CHUNK_BATCHES):
         started_at = datetime.now(UTC)
         t0 = time.perf_counter()
         with engine.connect() as conn:
-            reference = load.select_reference(conn, source, load.history_since(chunk))
-            inputs = [load.read_batch_input(conn, store, source, p) for p in chunk]
+            reference = select_reference(conn, source, history_since(chunk))
+            inputs = [read_batch_input(conn, store, source, p) for p in chunk]
         t1 = time.perf_counter()
         verdicts, runs = validate_batches(source, inputs, reference)
         t2 = time.perf_counter()
@@ -56,13 +65,13 @@ def gate(
         for verdict in verdicts:
             w0 = time.perf_counter()
             with engine.begin() as conn:
-                if not load.lock_period(conn, verdict.batch):
+                if not lock_period(conn, verdict.batch):
                     continue  # another run holds the period, as validate_and_load skips it
-                verdict = load.check_in_transaction(conn, verdict)
-                batch_id = load.write_verdict(conn, verdict, started_at, None)
+                verdict = check_in_transaction(conn, verdict)
+                batch_id = write_verdict(conn, verdict, started_at, None)
                 if verdict.status != "rejected":
                     # validate_and_load hands the months to the snapshot step in this transaction
-                    load.mark_stale_months(conn, load.stale_months(verdict))
+                    mark_stale_months(conn, stale_months(verdict))
             write_s += time.perf_counter() - w0
             spool.add(verdict, batch_id)
             figures.batches += 1

@@ -102,16 +102,9 @@ def gate_month(
 ) -> None:
     """The loop of validate_and_load, each step timed into `figures`."""
     from egov.quality.gate import validate_batches
-    from egov.quality.load import (
-        batch_summary,
-        check_in_transaction,
-        chunk_pending,
-        history_since,
-        read_batch_input,
-        select_pending,
-        select_reference,
-        write_verdict,
-    )
+    from egov.quality.load import check_in_transaction, read_batch_input
+    from egov.quality.pending import chunk_pending, history_since, select_pending, select_reference
+    from egov.quality.write import batch_summary, write_verdict
 
     started = time.perf_counter()
     with engine.connect() as conn:
@@ -297,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     except EgovError as exc:
         parser.error(str(exc))
     configure_runtime(debug=False)
-    from egov.quality.load import CHUNK_BATCHES
+    from egov.quality.pending import CHUNK_BATCHES
 
     workers = args.workers if args.workers is not None else default_workers(1, args.scale)
     figures = run(

@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from egov.quality.batch_rules import batch_rule_results, batch_volume, check_volume
-from egov.quality.inputs import BatchInput, DeliveryPart, GateReference, VolumePoint
-from egov.quality.quarantine import quarantine_rows
+from egov.quality.batch_rules import batch_rule_results
+from egov.quality.inputs import BatchInput, GateReference, VolumePoint
 from egov.quality.row_rules import (
     BatchRows,
     DatasetRun,
@@ -39,8 +38,6 @@ from egov.quality.verdicts import (
     GATE_SUITE,
     NOTHING_LOADABLE_REASON,
     NOTHING_LOADABLE_RULE,
-    PARSER_RULE,
-    QUARANTINE_COLUMNS,
     AccountingError,
     BatchStatus,
     BatchVerdict,
@@ -49,26 +46,6 @@ from egov.quality.verdicts import (
     verdict_message,
 )
 from egov.sources.registry import source_spec
-
-__all__ = [
-    "NOTHING_LOADABLE_RULE",
-    "PARSER_RULE",
-    "QUARANTINE_COLUMNS",
-    "AccountingError",
-    "BatchInput",
-    "BatchVerdict",
-    "DeliveryPart",
-    "GateReference",
-    "RuleResult",
-    "VolumePoint",
-    "batch_volume",
-    "check_volume",
-    "empty_quarantine",
-    "quarantine_rows",
-    "validate_batches",
-]
-"""The gate's public face: its entry point and the values it takes and gives (defined in the
-modules it is split into)."""
 
 
 def validate_batches(

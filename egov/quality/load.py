@@ -20,7 +20,6 @@ from egov.quality.gate import validate_batches
 from egov.quality.inputs import BatchInput, PendingDelivery
 from egov.quality.pending import (
     CHUNK_BATCHES,
-    CHUNK_BYTES,
     chunk_pending,
     history_since,
     select_pending,
@@ -31,34 +30,12 @@ from egov.quality.unchanged import lock_period, skip_unchanged
 from egov.quality.verdicts import BatchVerdict
 from egov.quality.write import (
     batch_summary,
-    expectation_result_params,
     mark_stale_months,
     stale_months,
     write_verdict,
 )
 from egov.sources.landing import RawStore
 from egov.sources.registry import source_spec
-
-__all__ = [
-    "CHUNK_BATCHES",
-    "CHUNK_BYTES",
-    "PendingDelivery",
-    "batch_summary",
-    "check_in_transaction",
-    "chunk_pending",
-    "expectation_result_params",
-    "history_since",
-    "lock_period",
-    "mark_stale_months",
-    "read_batch_input",
-    "select_pending",
-    "select_reference",
-    "stale_months",
-    "validate_and_load",
-    "write_verdict",
-]
-"""The steps of `validate_and_load` (defined in the modules it is split into), for callers that
-run them one by one (the benchmarks)."""
 
 log = logging.getLogger("egov.quality")
 

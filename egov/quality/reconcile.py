@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from egov.quality.gate import RuleResult
-from egov.quality.load import expectation_result_params
 from egov.quality.suites import Suite, suite_for
+from egov.quality.verdicts import RuleResult
+from egov.quality.write import expectation_result_params
 from egov.warehouse.sql import run_sql
 
 MAX_LISTED = 50

@@ -12,7 +12,7 @@ import requests
 import yaml
 
 from egov.paths import REFERENCE_DIR
-from egov.quality.gate import BatchInput, DeliveryPart, GateReference
+from egov.quality.inputs import BatchInput, DeliveryPart, GateReference
 from egov.reference.bundle import read_reference_bundle
 from egov.sources.ekc import parse_ekc_csv
 from egov.sources.epgu import parse_epgu_page

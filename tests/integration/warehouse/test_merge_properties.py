@@ -31,8 +31,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from egov.quality.conform import conform_records, source_frame
-from egov.quality.gate import BatchInput, BatchVerdict, DeliveryPart, empty_quarantine
-from egov.quality.load import write_verdict
+from egov.quality.inputs import BatchInput, DeliveryPart
+from egov.quality.verdicts import BatchVerdict, empty_quarantine
+from egov.quality.write import write_verdict
 from egov.sources.contract import EPGU_STATUSES, IRKUTSK
 from egov.sources.epgu import parse_epgu_page
 from egov.warehouse.sql import run_sql

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from egov.quality.load import PendingDelivery, chunk_pending
+from egov.quality.inputs import PendingDelivery
+from egov.quality.pending import chunk_pending
 
 
 def _pending(n: int, size: int) -> PendingDelivery:

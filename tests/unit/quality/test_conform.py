@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from egov.quality.conform import source_frame
-from egov.quality.gate import BatchInput, DeliveryPart
+from egov.quality.inputs import BatchInput, DeliveryPart
 from egov.sources.contract import IRKUTSK, IRKUTSK_ZONE
 from egov.sources.records import ParsedDelivery
 

@@ -15,22 +15,19 @@ from typing import Any
 
 import pytest
 
+from egov.quality.batch_rules import check_volume
 from egov.quality.conform import CORE_COLUMNS
-from egov.quality.gate import (
+from egov.quality.gate import validate_batches
+from egov.quality.inputs import BatchInput, DeliveryPart, GateReference, VolumePoint
+from egov.quality.suites import gx_runtime
+from egov.quality.verdicts import (
     NOTHING_LOADABLE_RULE,
     PARSER_RULE,
     QUARANTINE_COLUMNS,
     AccountingError,
-    BatchInput,
     BatchVerdict,
-    DeliveryPart,
-    GateReference,
     RuleResult,
-    VolumePoint,
-    check_volume,
-    validate_batches,
 )
-from egov.quality.suites import gx_runtime
 from egov.simulator import OmsuReport, build_workbook
 from egov.sources.mfc import parse_mfc_csv
 from egov.sources.omsu import parse_omsu_workbook

@@ -10,17 +10,11 @@ from datetime import date
 
 import pytest
 
-from egov.quality.gate import (
-    PARSER_RULE,
-    QUARANTINE_COLUMNS,
-    BatchInput,
-    BatchVerdict,
-    DeliveryPart,
-    GateReference,
-    quarantine_rows,
-    validate_batches,
-)
+from egov.quality.gate import validate_batches
+from egov.quality.inputs import BatchInput, DeliveryPart, GateReference
+from egov.quality.quarantine import quarantine_rows
 from egov.quality.suites import RowRule, gx_runtime
+from egov.quality.verdicts import PARSER_RULE, QUARANTINE_COLUMNS, BatchVerdict
 from egov.sources.ekc import parse_ekc_csv
 
 DAY = date(2024, 3, 12)

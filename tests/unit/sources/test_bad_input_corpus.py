@@ -21,8 +21,9 @@ import pytest
 from pydantic import SecretStr
 
 from egov.paths import PROJECT_ROOT
-from egov.quality.gate import PARSER_RULE, BatchVerdict, validate_batches
+from egov.quality.gate import validate_batches
 from egov.quality.suites import gx_runtime
+from egov.quality.verdicts import PARSER_RULE, BatchVerdict
 from egov.sources.epgu import EpguClient
 from egov.sources.http import RetryPolicy
 from egov.sources.inbox import InboxFile, InboxKey, InboxNameError, inbox_path, read_inbox_file
