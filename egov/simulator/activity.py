@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
 
 import numpy as np
 
@@ -11,21 +11,18 @@ from egov.simulator.arrays import FloatArray
 from egov.simulator.calibration import Calibration
 from egov.simulator.months import month_bounds
 
-Channel = Literal["epgu", "mfc"]
 
-WEEKDAY_EPGU = (1.10, 1.06, 1.02, 1.0, 0.96, 0.62, 0.56)
-WEEKDAY_MFC = (1.0, 1.0, 1.0, 1.0, 1.0, 0.45, 0.04)
-HOLIDAY_EPGU = 0.5
-HOLIDAY_MFC = 0.02
+@dataclass(frozen=True)
+class IntakeProfile:
+    """How a channel's intake spreads over a week, public holidays and the hours of a day."""
 
-HOUR_EPGU = (
-    0.6, 0.3, 0.2, 0.15, 0.15, 0.3, 0.9, 2.0, 3.8, 5.6, 6.8, 7.0,
-    6.6, 6.5, 6.6, 6.3, 6.0, 5.6, 5.4, 5.6, 5.8, 5.0, 3.4, 1.7,
-)  # fmt: skip
-HOUR_MFC = (
-    0, 0, 0, 0, 0, 0, 0, 0, 6.0, 9.0, 10.0, 10.0,
-    8.5, 9.0, 9.5, 9.0, 8.5, 7.5, 5.5, 3.5, 0, 0, 0, 0,
-)  # fmt: skip
+    weekday: tuple[float, ...]
+    """Relative activity Monday to Sunday."""
+    holiday: float
+    """Relative activity of an official non-working day."""
+    hours: tuple[float, ...]
+    """Relative activity of each local hour, 0 to 23."""
+
 
 # Official non-working days (Russian production calendar); other years use the fixed holidays.
 _NEW_YEAR = tuple((1, d) for d in range(1, 9))
@@ -47,11 +44,10 @@ def _is_holiday(day: date) -> bool:
     return (day.month, day.day) in _HOLIDAYS.get(day.year, _FIXED_HOLIDAYS)
 
 
-def calendar_weights(year: int, month: int, channel: Channel) -> FloatArray:
+def calendar_weights(year: int, month: int, profile: IntakeProfile) -> FloatArray:
     """(D,) relative activity of each day of a month: weekday pattern and non-working days."""
     first, last = month_bounds(year, month)
-    weekday = WEEKDAY_EPGU if channel == "epgu" else WEEKDAY_MFC
-    holiday = HOLIDAY_EPGU if channel == "epgu" else HOLIDAY_MFC
+    weekday, holiday = profile.weekday, profile.holiday
     values = []
     for i in range(last.day):
         d = first + timedelta(days=i)
@@ -67,9 +63,9 @@ def is_working_day(day: date) -> bool:
     return day in _WORKING_SATURDAYS or (day.weekday() < 5 and not _is_holiday(day))
 
 
-def day_weights(cal: Calibration, year: int, month: int, channel: Channel) -> FloatArray:
+def day_weights(cal: Calibration, year: int, month: int, profile: IntakeProfile) -> FloatArray:
     """(S, D) share of a month's applications per service falling on each day (rows sum to 1)."""
-    base = calendar_weights(year, month, channel)
+    base = calendar_weights(year, month, profile)
     days = base.shape[0]
     weights = np.tile(base, (cal.n_services, 1))
     if month == 4:
@@ -82,7 +78,7 @@ def day_weights(cal: Calibration, year: int, month: int, channel: Channel) -> Fl
     return np.asarray(weights / weights.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
-def hour_weights(channel: Channel) -> FloatArray:
+def hour_weights(profile: IntakeProfile) -> FloatArray:
     """(24,) share of a day's applications per local hour."""
-    w = np.array(HOUR_EPGU if channel == "epgu" else HOUR_MFC, dtype=np.float64)
+    w = np.array(profile.hours, dtype=np.float64)
     return np.asarray(w / w.sum(), dtype=np.float64)

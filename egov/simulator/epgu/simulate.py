@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from egov.simulator.activity import day_weights, hour_weights
+from egov.simulator.activity import IntakeProfile, day_weights, hour_weights
 from egov.simulator.arrays import BoolArray, IntArray
 from egov.simulator.calibration import Calibration
 from egov.simulator.demand import MonthExpectation
@@ -23,6 +23,16 @@ from egov.simulator.epgu.store import EpguStore
 from egov.simulator.months import month_bounds
 from egov.simulator.parameters import EPGU_FINAL_STATUS_P
 from egov.simulator.times import unix_midnight
+
+EPGU_INTAKE = IntakeProfile(
+    weekday=(1.10, 1.06, 1.02, 1.0, 0.96, 0.62, 0.56),
+    holiday=0.5,
+    hours=(
+        0.6, 0.3, 0.2, 0.15, 0.15, 0.3, 0.9, 2.0, 3.8, 5.6, 6.8, 7.0,
+        6.6, 6.5, 6.6, 6.3, 6.0, 5.6, 5.4, 5.6, 5.8, 5.0, 3.4, 1.7,
+    ),
+)  # fmt: skip
+"""The portal takes applications around the clock, less at weekends and on holidays."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +56,13 @@ def simulate_epgu_month(cal: Calibration, expected: MonthExpectation, seed: int)
     """Draw one month of ЕПГУ applications and the times of their status changes."""
     year, month = expected.year, expected.month
     rng = seeded(seed, EPGU, year, month)
-    weights = day_weights(cal, year, month, "epgu")
+    weights = day_weights(cal, year, month, EPGU_INTAKE)
     counts = rng.poisson(expected.epgu[:, :, None] * weights[None, :, :])
     m, s, d = expand(counts)
     n = m.shape[0]
-    hours: IntArray = np.asarray(rng.choice(24, size=n, p=hour_weights("epgu")), dtype=np.int64)
+    hours: IntArray = np.asarray(
+        rng.choice(24, size=n, p=hour_weights(EPGU_INTAKE)), dtype=np.int64
+    )
     first, _ = month_bounds(year, month)
     submitted: IntArray = unix_midnight(first) + d * 86400 + hours * 3600
     submitted += rng.integers(0, 3600, n)

@@ -8,7 +8,13 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from egov.simulator.activity import calendar_weights, day_weights, hour_weights, is_working_day
+from egov.simulator.activity import (
+    IntakeProfile,
+    calendar_weights,
+    day_weights,
+    hour_weights,
+    is_working_day,
+)
 from egov.simulator.arrays import IntArray
 from egov.simulator.calibration import Calibration
 from egov.simulator.demand import MonthExpectation
@@ -17,6 +23,16 @@ from egov.simulator.mfc.files import MfcDay
 from egov.simulator.mfc.offices import Offices
 from egov.simulator.months import month_bounds
 from egov.simulator.parameters import MFC_COUNTED_STATUSES, MFC_STATUS_P, MFC_STATUSES
+
+MFC_INTAKE = IntakeProfile(
+    weekday=(1.0, 1.0, 1.0, 1.0, 1.0, 0.45, 0.04),
+    holiday=0.02,
+    hours=(
+        0, 0, 0, 0, 0, 0, 0, 0, 6.0, 9.0, 10.0, 10.0,
+        8.5, 9.0, 9.5, 9.0, 8.5, 7.5, 5.5, 3.5, 0, 0, 0, 0,
+    ),
+)  # fmt: skip
+"""Offices open on working days, 08:00 to 20:00, a few on Saturdays."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +58,8 @@ def simulate_mfc_month(
     """Draw one month of МФЦ intake: МСЗУ and other services, offices, times, statuses."""
     year, month = expected.year, expected.month
     rng = seeded(seed, MFC, year, month)
-    msz = rng.poisson(expected.mfc[:, :, None] * day_weights(cal, year, month, "mfc")[None])
-    base = calendar_weights(year, month, "mfc")
+    msz = rng.poisson(expected.mfc[:, :, None] * day_weights(cal, year, month, MFC_INTAKE)[None])
+    base = calendar_weights(year, month, MFC_INTAKE)
     other = rng.poisson(expected.mfc_other[:, :, None] * (base / base.sum())[None, None, :])
     m1, s1, d1 = expand(msz)
     m2, s2, d2 = expand(other)
@@ -56,7 +72,7 @@ def simulate_mfc_month(
     short_day = np.array(
         [not is_working_day(first + timedelta(days=i)) for i in range(base.shape[0])]
     )[d]
-    hours: IntArray = np.asarray(rng.choice(24, size=n, p=hour_weights("mfc")), dtype=np.int64)
+    hours: IntArray = np.asarray(rng.choice(24, size=n, p=hour_weights(MFC_INTAKE)), dtype=np.int64)
     # Saturdays and holidays: offices open 9:00–16:00 only
     hours = np.where(short_day, rng.integers(9, 16, n), hours)
     minute = hours * 60 + rng.integers(0, 60, n)

@@ -10,7 +10,7 @@ import pytest
 from egov.paths import REFERENCE_DIR
 from egov.reference.bundle import read_reference_bundle
 from egov.simulator import Calibration, calibrate, from_unix, month_bounds, month_range
-from egov.simulator.activity import HOLIDAY_MFC, calendar_weights, day_weights, is_working_day
+from egov.simulator.activity import calendar_weights, day_weights, is_working_day
 from egov.simulator.demand import (
     expected_month,
     expected_ytd_online_shares,
@@ -18,6 +18,8 @@ from egov.simulator.demand import (
     target_online_share,
 )
 from egov.simulator.ekc import simulate_ekc
+from egov.simulator.epgu.simulate import EPGU_INTAKE
+from egov.simulator.mfc.simulate import MFC_INTAKE
 from egov.sources.contract import EKC_FIRST_DAY, EKC_TOPICS, IRKUTSK
 
 SEED = 20240321
@@ -83,7 +85,7 @@ def test_enrolment_spikes_in_april(cal: Calibration) -> None:
     april = expected_month(cal, 2024, 4, 1.0)
     total = march.total_counted[:, enrolment].sum()
     assert april.total_counted[:, enrolment].sum() > 10 * total
-    weights = day_weights(cal, 2024, 4, "epgu")
+    weights = day_weights(cal, 2024, 4, EPGU_INTAKE)
     assert np.allclose(weights.sum(axis=1), 1.0)
     assert weights[enrolment, 0] > 0.15  # 1 April alone
     assert weights[enrolment, 0] > 5 * weights[0, 0]
@@ -98,8 +100,8 @@ def test_summer_dip_and_year_end_rise(cal: Calibration) -> None:
 
 
 def test_calendar_has_the_russian_holidays() -> None:
-    january = calendar_weights(2024, 1, "mfc")
-    assert np.all(january[:8] == HOLIDAY_MFC)
+    january = calendar_weights(2024, 1, MFC_INTAKE)
+    assert np.all(january[:8] == MFC_INTAKE.holiday)
     assert is_working_day(date(2024, 4, 27))  # a working Saturday
     assert not is_working_day(date(2023, 2, 24))
 
